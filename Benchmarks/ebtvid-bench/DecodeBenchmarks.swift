@@ -1,0 +1,2 @@
+/// Video decoding against the ffmpeg CLI (issue: video I/O).
+func runDecodeBenchmarks() throws {}

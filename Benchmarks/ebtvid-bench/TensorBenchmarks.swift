@@ -1,0 +1,2 @@
+/// Tensor engine against OpenBLAS sgemm (issue: tensors).
+func runTensorBenchmarks() throws {}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// `make bench`: every figure is printed as one `name: value` line, and ratios against a peer
+/// (OpenBLAS sgemm, the ffmpeg CLI) are measured inside the same run so machine load cancels out.
+/// `ebtvid-bench NAME...` runs only the groups whose name is given.
+let groups: [(name: String, run: () throws -> Void)] = [
+    ("decode", runDecodeBenchmarks),
+    ("tensors", runTensorBenchmarks),
+]
+
+let wanted = Set(CommandLine.arguments.dropFirst())
+for group in groups where wanted.isEmpty || wanted.contains(group.name) {
+    do { try group.run() } catch {
+        FileHandle.standardError.write("bench \(group.name) failed: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+}
+
+/// Prints one benchmark figure in the `name: value` format `make bench` promises.
+func report(_ name: String, _ value: Double, decimals: Int = 3) {
+    print("\(name): \(String(format: "%.\(decimals)f", value))")
+    fflush(stdout)
+}

@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds drop exclusivity checks in the numeric hot loops; everything else keeps defaults.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "ebtvid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ebtvid", targets: ["ebtvid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg"], swiftSettings: fastMath),
+        .target(name: "PatchCodec", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "EBT", dependencies: ["Tensors", "PatchCodec"], swiftSettings: fastMath),
+        .target(name: "Pipeline", dependencies: ["EBT", "PatchCodec", "VideoIO", "Tensors"], swiftSettings: fastMath),
+        .executableTarget(name: "ebtvid", dependencies: [
+            "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ebtvid-bench", dependencies: ["Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "COpenBLAS"],
+                          path: "Benchmarks/ebtvid-bench", swiftSettings: fastMath),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+        .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec", "VideoIO"]),
+        .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
+        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

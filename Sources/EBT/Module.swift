@@ -1,0 +1,1 @@
+/// Module EBT: see ../shared/DESIGN.md for what it owns.

@@ -1,0 +1,1 @@
+/// Module PatchCodec: see ../shared/DESIGN.md for what it owns.

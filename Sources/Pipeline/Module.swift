@@ -1,0 +1,1 @@
+/// Module Pipeline: see ../shared/DESIGN.md for what it owns.
