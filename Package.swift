@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
-        .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec", "VideoIO"]),
+        .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec"]),
         .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
         .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO"]),

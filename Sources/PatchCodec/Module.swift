@@ -1,1 +1,0 @@
-/// Module PatchCodec: see ../shared/DESIGN.md for what it owns.

@@ -1,0 +1,94 @@
+import COpenBLAS
+import Foundation
+
+/// Turns RGB frames into one standardised embedding per frame and back.
+///
+/// An embedding is `patchCount × components` values (patch-major, see `PatchGrid`): each patch is
+/// projected on a PCA basis and every coefficient divided by its component's standard deviation, so
+/// all dimensions of the energy landscape have comparable scale. Decoding inverts the projection,
+/// which is what turns every predicted embedding into a picture.
+public struct PatchCodec: Equatable {
+    public let grid: PatchGrid
+    /// Mean patch vector (patchDimension values in [0, 1]).
+    public let mean: [Float]
+    /// patchDimension × components, row-major: column k is component k.
+    public let basis: [Float]
+    /// Standard deviation of each component's coefficient.
+    public let scale: [Float]
+
+    public init(grid: PatchGrid, mean: [Float], basis: [Float], scale: [Float]) throws {
+        let d = grid.patchDimension, k = scale.count
+        guard k >= 1, k <= d else { throw PatchCodecError.invalidComponents("\(k) is outside 1...\(d)") }
+        guard mean.count == d else { throw PatchCodecError.shapeMismatch("mean has \(mean.count) values, expected \(d)") }
+        guard basis.count == d * k else { throw PatchCodecError.shapeMismatch("basis has \(basis.count) values, expected \(d)x\(k)") }
+        guard scale.allSatisfy({ $0.isFinite && $0 > 0 }), mean.allSatisfy(\.isFinite), basis.allSatisfy(\.isFinite) else {
+            throw PatchCodecError.shapeMismatch("codec holds non-finite or non-positive values")
+        }
+        self.grid = grid
+        self.mean = mean
+        self.basis = basis
+        self.scale = scale
+    }
+
+    public var components: Int { scale.count }
+    /// Values in one frame's embedding.
+    public var embeddingSize: Int { grid.patchCount * components }
+
+    /// Embeds `frameCount` RGB24 frames laid out one after the other: frameCount × embeddingSize values.
+    public func encode(rgb: [UInt8], frameCount: Int) -> [Float] {
+        precondition(rgb.count == frameCount * grid.frameByteCount, "expected \(frameCount) frames of \(grid.frameByteCount) bytes")
+        let d = grid.patchDimension, k = components, n = frameCount * grid.patchCount
+        var patches = [Float](repeating: 0, count: n * d)
+        var codes = [Float](repeating: 0, count: n * k)
+        rgb.withUnsafeBufferPointer { src in patches.withUnsafeMutableBufferPointer { grid.gather(rgb: src, frameCount: frameCount, into: $0) } }
+        patches.withUnsafeMutableBufferPointer { x in
+            mean.withUnsafeBufferPointer { m in
+                for row in 0..<n { let base = row * d; for j in 0..<d { x[base + j] -= m[j] } }
+            }
+            basis.withUnsafeBufferPointer { b in
+                codes.withUnsafeMutableBufferPointer { c in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(k), Int32(d),
+                                1, x.baseAddress, Int32(d), b.baseAddress, Int32(k), 0, c.baseAddress, Int32(k))
+                }
+            }
+        }
+        let inverse = scale.map { 1 / $0 }
+        codes.withUnsafeMutableBufferPointer { c in
+            for row in 0..<n { let base = row * k; for j in 0..<k { c[base + j] *= inverse[j] } }
+        }
+        return codes
+    }
+
+    /// Pictures for `frameCount` embeddings laid out one after the other, as RGB24 bytes.
+    public func decode(embeddings: [Float], frameCount: Int) -> [UInt8] {
+        precondition(embeddings.count == frameCount * embeddingSize, "expected \(frameCount) embeddings of \(embeddingSize) values")
+        let d = grid.patchDimension, k = components, n = frameCount * grid.patchCount
+        var codes = embeddings
+        codes.withUnsafeMutableBufferPointer { c in
+            for row in 0..<n { let base = row * k; for j in 0..<k { c[base + j] *= scale[j] } }
+        }
+        // Start every patch at the mean, then add the basis combination with beta = 1.
+        var patches = [Float](repeating: 0, count: n * d)
+        patches.withUnsafeMutableBufferPointer { x in
+            for row in 0..<n { let base = row * d; for j in 0..<d { x[base + j] = mean[j] } }
+            codes.withUnsafeBufferPointer { c in
+                basis.withUnsafeBufferPointer { b in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(d), Int32(k),
+                                1, c.baseAddress, Int32(k), b.baseAddress, Int32(k), 1, x.baseAddress, Int32(d))
+                }
+            }
+        }
+        var rgb = [UInt8](repeating: 0, count: frameCount * grid.frameByteCount)
+        patches.withUnsafeBufferPointer { x in rgb.withUnsafeMutableBufferPointer { grid.scatter(patches: x, frameCount: frameCount, into: $0) } }
+        return rgb
+    }
+
+    /// PSNR (dB, peak 255) of encoding then decoding these frames: how much the codec alone loses.
+    public func reconstructionPSNR(rgb: [UInt8], frameCount: Int) -> Double {
+        let restored = decode(embeddings: encode(rgb: rgb, frameCount: frameCount), frameCount: frameCount)
+        var squared = 0.0
+        for i in 0..<rgb.count { let e = Double(rgb[i]) - Double(restored[i]); squared += e * e }
+        let mse = squared / Double(max(rgb.count, 1))
+        return mse == 0 ? 100 : 10 * log10(255 * 255 / mse)
+    }
+}
