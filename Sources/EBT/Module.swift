@@ -1,1 +1,0 @@
-/// Module EBT: see ../shared/DESIGN.md for what it owns.

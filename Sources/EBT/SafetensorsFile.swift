@@ -1,0 +1,132 @@
+import Foundation
+
+/// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each tensor's
+/// dtype, shape and byte range, then the raw little-endian data. Python's `safetensors` opens what
+/// this writes; the loader checks every offset and shape so a damaged file is an error, not a crash.
+public struct SafetensorsFile {
+    /// One stored Float32 array.
+    public struct Entry: Equatable {
+        public var shape: [Int]
+        public var values: [Float]
+        public init(shape: [Int], values: [Float]) {
+            precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// Free-form string pairs stored under `__metadata__` (the model config lives here).
+    public var metadata: [String: String]
+    public var entries: [String: Entry]
+
+    public init(metadata: [String: String] = [:], entries: [String: Entry] = [:]) {
+        self.metadata = metadata
+        self.entries = entries
+    }
+
+    /// Serialises the whole file; tensors are laid out in name order so equal content gives equal bytes.
+    public func encoded() throws -> Data {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = entries.keys.sorted()
+        for name in names {
+            let entry = entries[name]!
+            let bytes = entry.values.count * 4
+            header[name] = ["dtype": "F32", "shape": entry.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            offset += bytes
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // The format pads the header with spaces so the data starts 8-byte aligned.
+        while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
+        var data = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for name in names {
+            entries[name]!.values.withUnsafeBufferPointer { values in
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            }
+        }
+        return data
+    }
+
+    /// Writes through a temporary file in the same folder and renames it, so an interrupted save
+    /// never leaves a half-written model where the previous one was.
+    public func write(to url: URL) throws {
+        let data = try encoded()
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            try data.write(to: temporary)
+            if FileManager.default.fileExists(atPath: url.path) {
+                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+            } else {
+                try FileManager.default.moveItem(at: temporary, to: url)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ModelFileError.unwritable(url.path, reason: error.localizedDescription)
+        }
+    }
+
+    public init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw ModelFileError.notFound(url.path) }
+        guard !isDirectory.boolValue else { throw ModelFileError.corrupt(url.path, reason: "it is a directory") }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw ModelFileError.corrupt(url.path, reason: error.localizedDescription) }
+        try self.init(data: data, path: url.path)
+    }
+
+    /// Parses and validates a whole file held in memory; `path` only names it in errors.
+    public init(data: Data, path: String = "<memory>") throws {
+        func corrupt(_ why: String) -> ModelFileError { .corrupt(path, reason: why) }
+        guard data.count >= 8 else { throw corrupt("shorter than the 8-byte header length") }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(data.count - 8) else { throw corrupt("header length \(headerLength) runs past the end of the file (truncated?)") }
+        let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
+        guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
+            throw corrupt("header is not a JSON object (not a safetensors file?)")
+        }
+        let body = data.subdata(in: (8 + Int(headerLength))..<data.count)
+        var metadata: [String: String] = [:]
+        var entries: [String: Entry] = [:]
+        var spans: [(Int, Int)] = []
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let pairs = value as? [String: String] else { throw corrupt("__metadata__ must map strings to strings") }
+                metadata = pairs
+                continue
+            }
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw corrupt("tensor '\(name)' has a malformed header entry")
+            }
+            guard dtype == "F32" else { throw corrupt("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw corrupt("tensor '\(name)' has a negative dimension") }
+            let (begin, end) = (offsets[0], offsets[1])
+            let count = shape.reduce(1, *)
+            guard begin >= 0, end >= begin, end <= body.count else { throw corrupt("tensor '\(name)' data [\(begin), \(end)) lies outside the file (truncated?)") }
+            guard end - begin == count * 4 else { throw corrupt("tensor '\(name)' has \(end - begin) bytes for shape \(shape)") }
+            var values = [Float](repeating: 0, count: count)
+            body.withUnsafeBytes { raw in
+                values.withUnsafeMutableBytes { out in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[begin..<end])) }
+            }
+            // Stored little-endian; this is a no-op on x86_64 and arm64 but keeps the format honest.
+            for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+            entries[name] = Entry(shape: shape, values: values)
+            spans.append((begin, end))
+        }
+        spans.sort { $0.0 < $1.0 }
+        for (a, b) in zip(spans, spans.dropFirst()) where b.0 < a.1 { throw corrupt("tensor data ranges overlap") }
+        self.metadata = metadata
+        self.entries = entries
+    }
+
+    /// The entry called `name` with exactly `shape`, or an error saying what is wrong.
+    public func entry(_ name: String, shape: [Int], path: String = "<model>") throws -> Entry {
+        guard let entry = entries[name] else { throw ModelFileError.missingTensor(path, name: name) }
+        guard entry.shape == shape else { throw ModelFileError.wrongShape(path, name: name, expected: shape, found: entry.shape) }
+        return entry
+    }
+}
