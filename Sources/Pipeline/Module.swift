@@ -1,1 +1,0 @@
-/// Module Pipeline: see ../shared/DESIGN.md for what it owns.
