@@ -6,5 +6,18 @@ struct EbtvidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ebtvid",
         abstract: "Predict the next frames of a video with an Energy-Based Transformer, with uncertainty.",
-        subcommands: [])
+        subcommands: [InfoCommand.self, FramesCommand.self, SynthCommand.self])
+
+    /// Runs the parsed command and turns every failure into one `error:` line and an exit code,
+    /// instead of ArgumentParser's multi-line usage dump or a Swift crash trace.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help and friends print and exit 0
+            Diagnostics.fail(error, message: message(for: error), code: code.rawValue)
+        }
+    }
 }

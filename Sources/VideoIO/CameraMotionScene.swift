@@ -1,0 +1,72 @@
+import Foundation
+
+/// A camera moving over a large procedural texture: a constant-velocity pan, or a constant-rate
+/// zoom about a fixed point. A surprise turns the pan (swerve) or flips the zoom (reverse).
+struct CameraMotionScene: SyntheticScene {
+    private let size: Int
+    private let world: ProceduralTexture
+    private let zooms: Bool
+    private let events: [SyntheticClip.Event]
+    private var random: SeededGenerator
+    private var lastFrame = -1
+    /// Pan: top-left of the view in texels and its velocity per frame.
+    private var x: Double, y: Double, vx: Double, vy: Double
+    /// Zoom: texels per pixel, and the factor applied to it every frame.
+    private var scale: Double, rate: Double
+
+    init(seed: UInt64, size: Int, zooms: Bool, events: [SyntheticClip.Event]) {
+        var random = SeededGenerator(seed: seed)
+        world = ProceduralTexture(seed: random.next(), size: 256, contrast: 1.2)
+        let speed = random.uniform(0.7...2.0) * Double(size) / 64
+        let angle = random.uniform(0...(2 * Double.pi))
+        x = random.uniform(0...256)
+        y = random.uniform(0...256)
+        vx = speed * cos(angle)
+        vy = speed * sin(angle)
+        let zoomIn = random.integer(0...1) == 0
+        let step = random.uniform(0.008...0.02)
+        // Zooming in shrinks the texels per pixel; start wide when zooming in, close when zooming out.
+        rate = exp(zoomIn ? -step : step)
+        scale = (zoomIn ? 1.5 : 0.6) * 64 / Double(size)
+        self.size = size
+        self.zooms = zooms
+        self.events = events
+        self.random = random
+    }
+
+    mutating func render(frame index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(index == lastFrame + 1, "CameraMotionScene renders frames in order")
+        lastFrame = index
+        if index > 0 { advance(to: index) }
+        let half = Double(size) / 2
+        for row in 0..<size {
+            for column in 0..<size {
+                let u = Double(column) + 0.5, v = Double(row) + 0.5
+                let color = zooms
+                    ? world.sample(x: x + (u - half) * scale, y: y + (v - half) * scale)
+                    : world.sample(x: x + u, y: y + v)
+                pixels.storeRGB(color, at: (row * size + column) * 3)
+            }
+        }
+    }
+
+    private mutating func advance(to index: Int) {
+        for event in events where event.frame == index {
+            switch event.cause {
+            case .swerve:
+                let turn = random.uniform((Double.pi / 2)...Double.pi) * (random.integer(0...1) == 0 ? 1 : -1)
+                (vx, vy) = (vx * cos(turn) - vy * sin(turn), vx * sin(turn) + vy * cos(turn))
+            case .reverse:
+                rate = 1 / rate
+            case .appear, .vanish:
+                break
+            }
+        }
+        if zooms {
+            scale *= rate
+        } else {
+            x += vx
+            y += vy
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import CFFmpeg
+import Foundation
+
+/// The FFmpeg side of reading: opens a file, finds its video stream, and pulls decoded frames one at
+/// a time through the send-packet / receive-frame loop. It knows nothing about which frames a
+/// caller wants or at what size; `VideoReader` decides that.
+final class FrameDecoder {
+    let path: String
+    let metadata: VideoMetadata
+    /// The frame most recently produced by `decodeNext()`; owned here and reused for every frame.
+    let frame: UnsafeMutablePointer<AVFrame>
+    /// Problems that did not stop decoding (corrupt packets, a truncated file).
+    private(set) var warnings: [String] = []
+    /// Frames the decoder has produced so far.
+    private(set) var decodedCount = 0
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private let streamIndex: Int32
+    private let timeBase: Double
+    private let startTimestamp: Int64
+    private var demuxerDrained = false
+    private var decoderDrained = false
+    private var failedPackets = 0
+    private var firstFailure: String?
+
+    /// Opens `path` and its video decoder with frame and slice threading.
+    /// Throws a `VideoIOError` naming the cause for anything that is not a decodable video.
+    init(path: String, maxDimension: Int, threadCount: Int) throws {
+        _ = FFmpeg.configureLogging
+        try Self.checkIsRegularNonEmptyFile(path)
+        self.path = path
+
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var codec: UnsafeMutablePointer<AVCodecContext>?
+        var opened = false
+        defer {
+            if !opened {
+                avcodec_free_context(&codec)
+                avformat_close_input(&format)
+            }
+        }
+        var status = avformat_open_input(&format, path, nil, nil)
+        guard status >= 0, let context = format else {
+            throw VideoIOError.unreadable(path: path, reason: FFmpeg.message(for: status))
+        }
+        // Check the header's frame size before probing decodes anything: a bogus header must not
+        // make FFmpeg allocate a multi-gigabyte frame.
+        try Self.checkFrameSizes(context, path: path, limit: maxDimension)
+        status = avformat_find_stream_info(context, nil)
+        if status < 0 { throw VideoIOError.unreadable(path: path, reason: FFmpeg.message(for: status)) }
+        try Self.checkFrameSizes(context, path: path, limit: maxDimension)
+
+        var decoder: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        if index < 0 {
+            if Self.hasVideoStream(context) {
+                throw VideoIOError.noDecoder(path: path, codec: Self.firstVideoCodecName(context))
+            }
+            throw VideoIOError.noVideoStream(path: path)
+        }
+        guard let stream = context.pointee.streams[Int(index)] else { throw VideoIOError.noVideoStream(path: path) }
+        for other in 0..<Int(context.pointee.nb_streams) where other != Int(index) {
+            context.pointee.streams[other]?.pointee.discard = AVDISCARD_ALL
+        }
+
+        codec = avcodec_alloc_context3(decoder)
+        guard let codecContext = codec else { throw VideoIOError.unreadable(path: path, reason: "out of memory") }
+        status = avcodec_parameters_to_context(codecContext, stream.pointee.codecpar)
+        if status < 0 { throw VideoIOError.unreadable(path: path, reason: FFmpeg.message(for: status)) }
+        codecContext.pointee.pkt_timebase = stream.pointee.time_base
+        codecContext.pointee.thread_count = Int32(threadCount)
+        codecContext.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+        status = avcodec_open2(codecContext, decoder, nil)
+        if status < 0 {
+            throw VideoIOError.noDecoder(path: path, codec: Self.firstVideoCodecName(context) + " (\(FFmpeg.message(for: status)))")
+        }
+
+        let metadata = Self.describe(context, stream: stream, path: path)
+        if metadata.frameCount == 0 { throw VideoIOError.noFrames(path: path, reason: "the video stream is empty") }
+
+        guard let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
+            throw VideoIOError.unreadable(path: path, reason: "out of memory")
+        }
+        opened = true
+        self.format = context
+        self.codec = codecContext
+        self.packet = packet
+        self.frame = frame
+        self.streamIndex = index
+        self.metadata = metadata
+        self.timeBase = FFmpeg.rational(stream.pointee.time_base) ?? 0
+        self.startTimestamp = stream.pointee.start_time == FFmpeg.noTimestamp ? 0 : stream.pointee.start_time
+    }
+
+    deinit {
+        var frame: UnsafeMutablePointer<AVFrame>? = self.frame
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        avcodec_free_context(&codec)
+        avformat_close_input(&format)
+    }
+
+    /// Seconds from the stream start to the current frame, from its best-effort timestamp
+    /// (falling back to the frame count when the stream carries no timestamps).
+    var currentTime: Double {
+        let timestamp = frame.pointee.best_effort_timestamp
+        if timestamp == FFmpeg.noTimestamp || timeBase == 0 {
+            return Double(decodedCount - 1) / max(metadata.fps, 1)
+        }
+        return Double(timestamp - startTimestamp) * timeBase
+    }
+
+    /// Decodes the next frame into `frame`. Returns false once the stream is exhausted.
+    /// Corrupt packets are skipped and reported in `warnings` rather than ending the read.
+    func decodeNext() throws -> Bool {
+        guard let codec, let format, let packet, !decoderDrained else { return false }
+        while true {
+            let received = avcodec_receive_frame(codec, frame)
+            if received >= 0 {
+                decodedCount += 1
+                return true
+            }
+            if received == FFmpeg.eof {
+                finishStream()
+                return false
+            }
+            if received != FFmpeg.again {
+                recordFailure(received)
+                if demuxerDrained && failedPackets > 10_000 { finishStream(); return false }
+                continue
+            }
+            if demuxerDrained {
+                // The decoder wants input we no longer have although we sent the flush packet.
+                finishStream()
+                return false
+            }
+            let read = av_read_frame(format, packet)
+            if read < 0 {
+                if read != FFmpeg.eof {
+                    warnings.append("\(path): read stopped early (\(FFmpeg.message(for: read)))")
+                }
+                demuxerDrained = true
+                _ = avcodec_send_packet(codec, nil)
+                continue
+            }
+            defer { av_packet_unref(packet) }
+            if packet.pointee.stream_index != streamIndex { continue }
+            let sent = avcodec_send_packet(codec, packet)
+            if sent < 0 && sent != FFmpeg.again { recordFailure(sent) }
+        }
+    }
+
+    private func recordFailure(_ code: Int32) {
+        failedPackets += 1
+        if firstFailure == nil { firstFailure = FFmpeg.message(for: code) }
+    }
+
+    /// Turns what went wrong along the way into warnings once, at the end of the stream.
+    private func finishStream() {
+        guard !decoderDrained else { return }
+        decoderDrained = true
+        if failedPackets > 0 {
+            warnings.append("\(path): \(failedPackets) packet(s) failed to decode (first: \(firstFailure ?? "unknown"))")
+        }
+        if let expected = metadata.frameCount, decodedCount > 0, decodedCount < expected {
+            warnings.append("\(path): decoded \(decodedCount) of \(expected) frames; the file looks truncated or damaged")
+        }
+    }
+
+    /// Describes the failure to decode any frame at all, for `VideoIOError.noFrames`.
+    var emptyStreamReason: String {
+        if failedPackets > 0 { return "\(failedPackets) packet(s) failed to decode: \(firstFailure ?? "unknown")" }
+        return "the video stream holds no decodable frame"
+    }
+
+    // MARK: - Opening checks
+
+    private static func checkIsRegularNonEmptyFile(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw VideoIOError.fileNotFound(path: path)
+        }
+        if isDirectory.boolValue { throw VideoIOError.isDirectory(path: path) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        if size == 0 { throw VideoIOError.emptyFile(path: path) }
+    }
+
+    private static func checkFrameSizes(_ context: UnsafeMutablePointer<AVFormatContext>, path: String, limit: Int) throws {
+        for index in 0..<Int(context.pointee.nb_streams) {
+            guard let parameters = context.pointee.streams[index]?.pointee.codecpar?.pointee,
+                  parameters.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
+            let width = Int(parameters.width), height = Int(parameters.height)
+            if width > limit || height > limit {
+                throw VideoIOError.frameTooLarge(path: path, width: width, height: height, limit: limit)
+            }
+        }
+    }
+
+    private static func hasVideoStream(_ context: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        (0..<Int(context.pointee.nb_streams)).contains {
+            context.pointee.streams[$0]?.pointee.codecpar?.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+        }
+    }
+
+    private static func firstVideoCodecName(_ context: UnsafeMutablePointer<AVFormatContext>) -> String {
+        for index in 0..<Int(context.pointee.nb_streams) {
+            if let parameters = context.pointee.streams[index]?.pointee.codecpar?.pointee,
+               parameters.codec_type == AVMEDIA_TYPE_VIDEO {
+                return String(cString: avcodec_get_name(parameters.codec_id))
+            }
+        }
+        return "unknown"
+    }
+
+    private static func describe(_ context: UnsafeMutablePointer<AVFormatContext>,
+                                 stream: UnsafeMutablePointer<AVStream>, path: String) -> VideoMetadata {
+        let parameters = stream.pointee.codecpar.pointee
+        let fps = FFmpeg.rational(stream.pointee.avg_frame_rate) ?? FFmpeg.rational(stream.pointee.r_frame_rate) ?? 0
+        var duration: Double?
+        if stream.pointee.duration > 0, let timeBase = FFmpeg.rational(stream.pointee.time_base) {
+            duration = Double(stream.pointee.duration) * timeBase
+        } else if context.pointee.duration > 0 {
+            duration = Double(context.pointee.duration) / Double(AV_TIME_BASE)
+        }
+        let frames = stream.pointee.nb_frames
+        let pixelFormat = av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.format)).map { String(cString: $0) } ?? "unknown"
+        return VideoMetadata(
+            path: path,
+            container: context.pointee.iformat.map { String(cString: $0.pointee.name) } ?? "unknown",
+            codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            width: Int(parameters.width), height: Int(parameters.height),
+            pixelFormat: pixelFormat, fps: fps, duration: duration,
+            frameCount: frames > 0 || (frames == 0 && Self.countsFrames(context)) ? Int(frames) : nil,
+            rotation: rotation(of: stream))
+    }
+
+    /// mp4/mov store an exact sample count, so their zero means "empty"; elsewhere zero means "unknown".
+    private static func countsFrames(_ context: UnsafeMutablePointer<AVFormatContext>) -> Bool {
+        guard let name = context.pointee.iformat?.pointee.name else { return false }
+        return String(cString: name).hasPrefix("mov,")
+    }
+
+    /// Clockwise display rotation in whole degrees [0, 360); FFmpeg's matrix angle is counter-clockwise.
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nil) else { return 0 }
+        let counterClockwise = av_display_rotation_get(UnsafeRawPointer(data).assumingMemoryBound(to: Int32.self))
+        guard counterClockwise.isFinite else { return 0 }
+        let clockwise = Int((-counterClockwise).rounded()) % 360
+        return clockwise < 0 ? clockwise + 360 : clockwise
+    }
+}

@@ -1,0 +1,140 @@
+import CFFmpeg
+import Foundation
+
+/// Streams the frames of any clip FFmpeg can decode as RGB24 pictures of a chosen size, one frame
+/// at a time, so memory stays flat however long the clip is.
+///
+/// ```swift
+/// let reader = try VideoReader(url: clip, options: ReadOptions(width: 64, height: 64, stride: 2))
+/// while let frame = try reader.nextFrame() { use(frame.pixels) }
+/// print(reader.warnings)   // e.g. a truncated file: the frames that decoded, and why it stopped
+/// ```
+public final class VideoReader {
+    public let url: URL
+    public let options: ReadOptions
+    /// What the container states about the video stream.
+    public var metadata: VideoMetadata { decoder.metadata }
+    /// Problems that did not stop reading: corrupt packets, a truncated file, a start past the end.
+    public var warnings: [String] { decoder.warnings + selectionWarnings }
+    /// Frames delivered so far.
+    public private(set) var deliveredCount = 0
+
+    private let decoder: FrameDecoder
+    private let scaler = FrameScaler(flags: SWS_AREA)
+    private var selectionWarnings: [String] = []
+    /// Target-fps resampling: the next output slot (slot n is shown at time n / targetFPS).
+    private var nextSlot = 0
+    /// Target-fps upsampling repeats a frame; the copy and how many repeats are still owed.
+    private var repeatedFrame: RGBFrame?
+    private var pendingRepeats = 0
+    /// Target-fps resampling measures time from the first selected frame.
+    private var startTime = 0.0
+
+    /// Opens the clip and its decoder; throws `VideoIOError` when the file is not a decodable video
+    /// or an option is meaningless. No frame is decoded until the first `nextFrame` call.
+    public init(url: URL, options: ReadOptions = ReadOptions()) throws {
+        try options.validate()
+        self.url = url
+        self.options = options
+        self.decoder = try FrameDecoder(path: url.path, maxDimension: options.maxDimension,
+                                        threadCount: options.threadCount)
+    }
+
+    /// The size frames are delivered at: the requested size, or the stream's own.
+    public var outputSize: (width: Int, height: Int) {
+        (options.width ?? metadata.width, options.height ?? metadata.height)
+    }
+
+    /// The next selected frame, or nil at the end of the clip.
+    public func nextFrame() throws -> RGBFrame? {
+        var frame = RGBFrame(width: 0, height: 0, pixels: [])
+        return try nextFrame(into: &frame) ? frame : nil
+    }
+
+    /// Decodes the next selected frame into `frame`, reusing its pixel storage when the size is
+    /// unchanged so a read loop allocates nothing per frame. Returns false at the end of the clip.
+    public func nextFrame(into frame: inout RGBFrame) throws -> Bool {
+        if let maxFrames = options.maxFrames, deliveredCount >= maxFrames { return false }
+        if pendingRepeats > 0, let repeated = repeatedFrame {
+            pendingRepeats -= 1
+            frame = repeated
+            deliveredCount += 1
+            return true
+        }
+        while try decoder.decodeNext() {
+            let index = decoder.decodedCount - 1
+            let decoded = decoder.frame
+            let width = Int(decoded.pointee.width), height = Int(decoded.pointee.height)
+            if width > options.maxDimension || height > options.maxDimension {
+                throw VideoIOError.frameTooLarge(path: url.path, width: width, height: height, limit: options.maxDimension)
+            }
+            guard index >= options.start else { continue }
+            let copies = copiesToDeliver(frameIndex: index)
+            guard copies > 0 else { continue }
+            try convert(decoded, index: index, into: &frame)
+            if copies > 1 {
+                repeatedFrame = frame
+                pendingRepeats = copies - 1
+            }
+            deliveredCount += 1
+            return true
+        }
+        if decoder.decodedCount == 0 {
+            throw VideoIOError.noFrames(path: url.path, reason: decoder.emptyStreamReason)
+        }
+        if deliveredCount == 0 && options.start >= decoder.decodedCount && selectionWarnings.isEmpty {
+            selectionWarnings.append("\(url.path): start frame \(options.start) is past the end "
+                                     + "(\(decoder.decodedCount) frames)")
+        }
+        return false
+    }
+
+    /// Reads every remaining selected frame. Convenient for short clips; long ones should stream.
+    public func readAll() throws -> [RGBFrame] {
+        var frames: [RGBFrame] = []
+        while let frame = try nextFrame() { frames.append(frame) }
+        return frames
+    }
+
+    /// How many times the current decoded frame is delivered: 0 or 1 for a stride, 0...n when
+    /// resampling to a target rate (each output slot takes the frame nearest its time).
+    private func copiesToDeliver(frameIndex: Int) -> Int {
+        let offset = frameIndex - options.start
+        guard let targetFPS = options.targetFPS else { return offset % options.stride == 0 ? 1 : 0 }
+        let sourceFPS = metadata.fps > 0 ? metadata.fps : targetFPS
+        if offset == 0 { startTime = decoder.currentTime }
+        let elapsed = decoder.currentTime - startTime
+        // Slots whose time falls before the midpoint to the next source frame belong to this frame.
+        let slotsCovered = Int(((elapsed + 0.5 / sourceFPS) * targetFPS - 1e-9).rounded(.up))
+        let copies = max(0, slotsCovered - nextSlot)
+        nextSlot += copies
+        return copies
+    }
+
+    /// Crops the decoded picture per the resize policy and scales it straight from the decoder's
+    /// pixel format to RGB24 at the output size, in one swscale pass and without copies.
+    private func convert(_ decoded: UnsafeMutablePointer<AVFrame>, index: Int, into frame: inout RGBFrame) throws {
+        let sourceWidth = Int(decoded.pointee.width), sourceHeight = Int(decoded.pointee.height)
+        let targetWidth = options.width ?? sourceWidth, targetHeight = options.height ?? sourceHeight
+        let region = options.resize.sourceRegion(sourceWidth: sourceWidth, sourceHeight: sourceHeight,
+                                                 targetWidth: targetWidth, targetHeight: targetHeight)
+        if region.width != sourceWidth || region.height != sourceHeight {
+            decoded.pointee.crop_left = region.left
+            decoded.pointee.crop_top = region.top
+            decoded.pointee.crop_right = sourceWidth - region.left - region.width
+            decoded.pointee.crop_bottom = sourceHeight - region.top - region.height
+            let status = av_frame_apply_cropping(decoded, Int32(AV_FRAME_CROP_UNALIGNED))
+            if status < 0 {
+                throw VideoIOError.unreadable(path: url.path, reason: "cannot crop frame \(index): \(FFmpeg.message(for: status))")
+            }
+        }
+        if frame.width != targetWidth || frame.height != targetHeight || frame.pixels.count != targetWidth * targetHeight * 3 {
+            frame = RGBFrame(width: targetWidth, height: targetHeight)
+        }
+        try frame.pixels.withUnsafeMutableBufferPointer { pixels in
+            try scaler.scale(decoded, toRGB: pixels.baseAddress!, width: targetWidth, height: targetHeight)
+        }
+        frame.sourceIndex = index
+        frame.time = decoder.currentTime
+    }
+}
