@@ -1,0 +1,55 @@
+import COpenBLAS
+
+/// Matrix products on `cblas_sgemm`. Transposes are passed to sgemm as flags instead of being
+/// copied, and the backward pass chooses flags so that no gradient transposes a matrix in memory.
+///
+/// Shapes: `a` is [..., M, K] (or [..., K, M] with `transposeA`), `b` is [..., K, N] (or
+/// [..., N, K] with `transposeB`); leading batch axes broadcast. A 2-D `b` against a batched `a`
+/// (a linear layer `x[..., in] · W[in, out]`) flattens `a`'s leading axes into M, so the whole
+/// batch is a single sgemm, and so is the weight gradient.
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+    if b.rank == 2 && a.rank > 2 && !transposeA {
+        let leading = Array(a.shape.dropLast())
+        let product = matmul(a.reshaped([-1, a.shape[a.rank - 1]]), b, transposeB: transposeB)
+        return product.reshaped(leading + [product.shape[1]])
+    }
+    let batch = Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+    let fullA = a.broadcast(to: batch + a.shape.suffix(2))
+    let fullB = b.broadcast(to: batch + b.shape.suffix(2))
+    return batchedMatmul(fullA, fullB, transposeA: transposeA, transposeB: transposeB)
+}
+
+/// The sgemm core: equal batch axes on both sides.
+private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+    let rank = a.rank
+    let m = transposeA ? a.shape[rank - 1] : a.shape[rank - 2]
+    let k = transposeA ? a.shape[rank - 2] : a.shape[rank - 1]
+    let kb = transposeB ? b.shape[rank - 1] : b.shape[rank - 2]
+    let n = transposeB ? b.shape[rank - 2] : b.shape[rank - 1]
+    precondition(k == kb, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    let batch = Array(a.shape.dropLast(2))
+    let result = Tensor.uninitialized(batch + [m, n])
+    let count = Shape.count(batch)
+    let pa = a.storage.pointer, pb = b.storage.pointer, pc = result.storage.pointer
+    if k == 0 {
+        pc.update(repeating: 0, count: result.count)
+    } else {
+        for i in 0..<count {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1,
+                        pa + i * m * k, Int32(transposeA ? m : k),
+                        pb + i * k * n, Int32(transposeB ? k : n),
+                        0, pc + i * m * n, Int32(n))
+        }
+    }
+    return Tensor.record(result, [a, b]) {
+        [{ g, _ in
+            transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
+                       : matmul(g, b, transposeB: !transposeB)
+        }, { g, _ in
+            transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
+                       : matmul(a, g, transposeA: !transposeA)
+        }]
+    }
+}
