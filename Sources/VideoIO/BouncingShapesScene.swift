@@ -49,7 +49,7 @@ struct BouncingShapesScene: SyntheticScene {
                 x: random.uniform(radius...(Double(size) - radius)), y: random.uniform(radius...(Double(size) - radius)),
                 vx: speed * cos(angle), vy: speed * sin(angle), radius: radius,
                 outline: Outline.allCases[random.integer(0...2)],
-                texture: ProceduralTexture(seed: random.next(), size: 32, contrast: 1.4),
+                texture: ProceduralTexture(seed: random.next(), size: 32, contrast: 1.0),
                 visible: 0..<Int.max))
         }
         for event in events {

@@ -17,14 +17,58 @@ enum FFmpeg {
     }
 
     /// FFmpeg logs straight to stderr; we report problems ourselves as one-line errors and
-    /// warnings, so its log is silenced unless `EBTVID_FFMPEG_LOG=1` asks for it while debugging.
+    /// warnings, so its log is captured instead (the last error explains failures such as
+    /// "Picture size 16384x16384 is invalid" better than the bare error code). With
+    /// `EBTVID_FFMPEG_LOG=1` FFmpeg's own verbose log is kept for debugging.
     static let configureLogging: Void = {
-        let verbose = ProcessInfo.processInfo.environment["EBTVID_FFMPEG_LOG"] == "1"
-        av_log_set_level(verbose ? AV_LOG_VERBOSE : AV_LOG_QUIET)
+        if ProcessInfo.processInfo.environment["EBTVID_FFMPEG_LOG"] == "1" {
+            av_log_set_level(AV_LOG_VERBOSE)
+            return
+        }
+        av_log_set_level(AV_LOG_ERROR)
+        av_log_set_callback { _, level, format, arguments in
+            guard level <= AV_LOG_ERROR, let format, let arguments else { return }
+            var buffer = [CChar](repeating: 0, count: 512)
+            _ = vsnprintf(&buffer, buffer.count, format, arguments)
+            let line = String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !line.isEmpty { LastLogMessage.shared.set(line) }
+        }
     }()
+
+    /// The most recent error FFmpeg logged since `clearLastLog()`, if any. Shared by all threads:
+    /// when several files are opened at once the message may belong to another file, so it is
+    /// only ever used as extra detail next to the error code.
+    static var lastLog: String? { LastLogMessage.shared.get() }
+    static func clearLastLog() { LastLogMessage.shared.set(nil) }
+
+    /// An error code with FFmpeg's last logged explanation, e.g.
+    /// "Device or resource busy: Picture size 16384x16384 is invalid".
+    static func explain(_ code: Int32) -> String {
+        guard let detail = lastLog else { return message(for: code) }
+        return "\(message(for: code)): \(detail)"
+    }
 
     static func rational(_ value: AVRational) -> Double? {
         guard value.num > 0, value.den > 0 else { return nil }
         return Double(value.num) / Double(value.den)
+    }
+}
+
+/// A lock-protected slot for the log callback, which FFmpeg may call from its worker threads.
+private final class LastLogMessage: @unchecked Sendable {
+    static let shared = LastLogMessage()
+    private let lock = NSLock()
+    private var message: String?
+
+    func set(_ value: String?) {
+        lock.lock()
+        message = value
+        lock.unlock()
+    }
+
+    func get() -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return message
     }
 }

@@ -41,15 +41,16 @@ final class FrameDecoder {
                 avformat_close_input(&format)
             }
         }
+        FFmpeg.clearLastLog()
         var status = avformat_open_input(&format, path, nil, nil)
         guard status >= 0, let context = format else {
-            throw VideoIOError.unreadable(path: path, reason: FFmpeg.message(for: status))
+            throw VideoIOError.unreadable(path: path, reason: FFmpeg.explain(status))
         }
         // Check the header's frame size before probing decodes anything: a bogus header must not
         // make FFmpeg allocate a multi-gigabyte frame.
         try Self.checkFrameSizes(context, path: path, limit: maxDimension)
         status = avformat_find_stream_info(context, nil)
-        if status < 0 { throw VideoIOError.unreadable(path: path, reason: FFmpeg.message(for: status)) }
+        if status < 0 { throw VideoIOError.unreadable(path: path, reason: FFmpeg.explain(status)) }
         try Self.checkFrameSizes(context, path: path, limit: maxDimension)
 
         var decoder: UnsafePointer<AVCodec>?
@@ -154,7 +155,7 @@ final class FrameDecoder {
 
     private func recordFailure(_ code: Int32) {
         failedPackets += 1
-        if firstFailure == nil { firstFailure = FFmpeg.message(for: code) }
+        if firstFailure == nil { firstFailure = FFmpeg.explain(code) }
     }
 
     /// Turns what went wrong along the way into warnings once, at the end of the stream.

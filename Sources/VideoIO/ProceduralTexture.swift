@@ -1,17 +1,20 @@
 import Foundation
 
-/// A seamless, seeded colour texture: a few oriented gratings plus lattice value noise, mapped
-/// through a random three-colour palette. Objects and backgrounds of synthetic clips wear these
-/// so that motion is visible inside a region, not only at its edges (a flat colour would make
-/// motion ambiguous and easy to predict).
+/// A seamless, seeded colour texture. Detail lives in brightness (oriented gratings plus lattice
+/// value noise, added equally to R, G and B) while colour drifts slowly across the tile (a
+/// low-frequency blend of three palette colours). Objects and backgrounds of synthetic clips wear
+/// these so motion is visible inside a region, not only at its edges; keeping fine detail out of
+/// the colour channels is what natural video looks like and what 4:2:0 chroma subsampling
+/// preserves, so an H.264 round trip stays above 35 dB.
 public struct ProceduralTexture: Sendable {
     public let size: Int
     /// Packed RGB as Float in 0...255, row-major, `size * size * 3` values.
     private let texels: [Float]
 
+    /// `contrast` scales the brightness detail (1 = about ±50 levels).
     public init(seed: UInt64, size: Int = 128, contrast: Double = 1) {
         var random = SeededGenerator(seed: seed)
-        let palette = (0..<3).map { _ in (0..<3).map { _ in Float(random.uniform(20...235)) } }
+        let palette = (0..<3).map { _ in (0..<3).map { _ in Float(random.uniform(70...185)) } }
         // Gratings with whole cycles per tile keep the texture seamless when it wraps; larger
         // tiles get proportionally more cycles so detail per pixel is the same at every size.
         let cycles = Double(max(1, size / 64))
@@ -20,25 +23,28 @@ public struct ProceduralTexture: Sendable {
              phase: random.uniform(0...6.283), weight: random.uniform(0.3...1))
         }
         let lattice = max(8, size / 12)
-        let noise = (0..<(lattice * lattice)).map { _ in random.uniform(-1...1) }
+        let detailNoise = (0..<(lattice * lattice)).map { _ in random.uniform(-1...1) }
         let noiseWeight = random.uniform(0.3...1)
+        let colourLattice = 3
+        let colourNoise = (0..<(colourLattice * colourLattice)).map { _ in random.uniform(-1...1) }
 
         var texels = [Float](repeating: 0, count: size * size * 3)
         texels.withUnsafeMutableBufferPointer { out in
             for y in 0..<size {
                 for x in 0..<size {
                     let u = Double(x) / Double(size), v = Double(y) / Double(size)
-                    var value = 0.0
+                    var detail = 0.0
                     for grating in gratings {
-                        value += grating.weight * sin(2 * Double.pi * (grating.fx * u + grating.fy * v) + grating.phase)
+                        detail += grating.weight * sin(2 * Double.pi * (grating.fx * u + grating.fy * v) + grating.phase)
                     }
-                    value += noiseWeight * 2 * Self.valueNoise(noise, lattice: lattice, u: u, v: v)
-                    // Squash to 0...1, then pick a blend between neighbouring palette colours.
-                    let t = Float(0.5 + 0.5 * (contrast * value / 3.5).clamped(to: -1...1))
+                    detail += noiseWeight * 2 * Self.valueNoise(detailNoise, lattice: lattice, u: u, v: v)
+                    let brightness = Float(50 * contrast * (detail / 3.5).clamped(to: -1...1))
+                    // Slow colour drift: blend neighbouring palette colours by a coarse noise field.
+                    let t = Float(0.5 + 0.5 * Self.valueNoise(colourNoise, lattice: colourLattice, u: u, v: v))
                     let low = t < 0.5 ? palette[0] : palette[1], high = t < 0.5 ? palette[1] : palette[2]
                     let w = t < 0.5 ? t * 2 : (t - 0.5) * 2
                     let base = (y * size + x) * 3
-                    for c in 0..<3 { out[base + c] = low[c] + (high[c] - low[c]) * w }
+                    for c in 0..<3 { out[base + c] = low[c] + (high[c] - low[c]) * w + brightness }
                 }
             }
         }

@@ -20,7 +20,7 @@ public final class VideoReader {
     public private(set) var deliveredCount = 0
 
     private let decoder: FrameDecoder
-    private let scaler = FrameScaler(flags: SWS_AREA)
+    private let scaler = FrameScaler(flags: SWS_AREA | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND)
     private var selectionWarnings: [String] = []
     /// Target-fps resampling: the next output slot (slot n is shown at time n / targetFPS).
     private var nextSlot = 0
@@ -104,8 +104,10 @@ public final class VideoReader {
         let sourceFPS = metadata.fps > 0 ? metadata.fps : targetFPS
         if offset == 0 { startTime = decoder.currentTime }
         let elapsed = decoder.currentTime - startTime
-        // Slots whose time falls before the midpoint to the next source frame belong to this frame.
-        let slotsCovered = Int(((elapsed + 0.5 / sourceFPS) * targetFPS - 1e-9).rounded(.up))
+        // Slot n (shown at n / targetFPS) takes the nearest source frame, ties going to the earlier
+        // one, so the last frame also fills the slots up to the clip's end. The epsilon keeps
+        // exact ties exact despite rounding in the timestamp arithmetic.
+        let slotsCovered = Int(((elapsed + 0.5 / sourceFPS) * targetFPS + 1e-9).rounded(.down)) + 1
         let copies = max(0, slotsCovered - nextSlot)
         nextSlot += copies
         return copies

@@ -94,8 +94,10 @@ public final class VideoWriter {
         status = avcodec_parameters_from_context(newStream.pointee.codecpar, codecContext)
         if status < 0 { throw fail(status, "copying encoder parameters") }
         if options.rotation % 360 != 0, let matrix = av_stream_new_side_data(newStream, AV_PKT_DATA_DISPLAYMATRIX, 36) {
+            // The matrix angle runs counter to the clockwise `rotate` convention on reading, and
+            // av_display_rotation_set stores the negation of the angle it is given.
             av_display_rotation_set(UnsafeMutableRawPointer(matrix).assumingMemoryBound(to: Int32.self),
-                                    Double(-options.rotation))
+                                    Double(options.rotation))
         }
 
         status = avio_open(&formatContext.pointee.pb, file.temporaryURL.path, AVIO_FLAG_WRITE)
@@ -218,10 +220,12 @@ public final class VideoWriter {
         }
     }
 
-    /// yuv420p when the encoder takes it (every player does), else the encoder's first choice.
+    /// yuv420p when the encoder takes it (every player does), else the encoder's first choice;
+    /// also the first choice when that is full-range yuvj420p (MJPEG's standard form).
     private static func pixelFormat(for encoder: UnsafePointer<AVCodec>) -> AVPixelFormat {
         guard var candidate = encoder.pointee.pix_fmts else { return AV_PIX_FMT_YUV420P }
         let first = candidate.pointee
+        if first == AV_PIX_FMT_YUVJ420P { return first }
         while candidate.pointee != AV_PIX_FMT_NONE {
             if candidate.pointee == AV_PIX_FMT_YUV420P { return AV_PIX_FMT_YUV420P }
             candidate += 1
