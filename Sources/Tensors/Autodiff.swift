@@ -17,24 +17,34 @@ final class GraphNode {
     /// The op's output value, kept so derivatives can use it without a reference cycle.
     let storage: TensorStorage
     let shape: [Int]
+    /// A trainable leaf, which `withParametersFrozen` treats as a constant.
+    let isParameter: Bool
 
-    init(inputs: [GraphNode?], derivatives: [Derivative?], storage: TensorStorage, shape: [Int]) {
+    init(inputs: [GraphNode?], derivatives: [Derivative?], storage: TensorStorage, shape: [Int], isParameter: Bool = false) {
         self.inputs = inputs
         self.derivatives = derivatives
         self.storage = storage
         self.shape = shape
+        self.isParameter = isParameter
     }
 }
 
 /// Whether ops record graph nodes on the current thread (or task).
 public enum GradientMode {
     @TaskLocal public static var isRecording: Bool = true
+    @TaskLocal public static var parametersFrozen: Bool = false
 }
 
 /// Runs `body` without recording any graph: inference and optimizer arithmetic pay nothing for
 /// autodiff even when parameters require gradients.
 public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
     try GradientMode.$isRecording.withValue(false, operation: body)
+}
+
+/// Runs `body` with parameters treated as constants while other tracked tensors (like the EBT's
+/// candidate ŷ) still record: thinking at inference needs ∇ŷE but no graph through the weights.
+public func withParametersFrozen<R>(_ body: () throws -> R) rethrows -> R {
+    try GradientMode.$parametersFrozen.withValue(true, operation: body)
 }
 
 extension Tensor {
@@ -52,7 +62,9 @@ extension Tensor {
     /// a parameter's buffer in place and every copy of the parameter must see the update
     /// (and no unrelated tensor may).
     public func asParameter() -> Tensor {
-        Tensor(storage: storage.copy(), shape: shape).requiringGradient()
+        let copy = storage.copy()
+        return Tensor(storage: copy, shape: shape,
+                      node: GraphNode(inputs: [], derivatives: [], storage: copy, shape: shape, isParameter: true))
     }
 
     /// The same values with no history: a constant for differentiation.
@@ -63,9 +75,13 @@ extension Tensor {
     @inline(__always)
     static func record(_ result: Tensor, _ inputs: [Tensor], _ derivatives: () -> [Derivative?]) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }), GradientMode.isRecording else { return result }
+        var nodes = inputs.map(\.node)
+        if GradientMode.parametersFrozen {
+            nodes = nodes.map { $0?.isParameter == true ? nil : $0 }
+            if !nodes.contains(where: { $0 != nil }) { return result }
+        }
         var tracked = result
-        tracked.node = GraphNode(inputs: inputs.map(\.node), derivatives: derivatives(),
-                                 storage: result.storage, shape: result.shape)
+        tracked.node = GraphNode(inputs: nodes, derivatives: derivatives(), storage: result.storage, shape: result.shape)
         return tracked
     }
 }

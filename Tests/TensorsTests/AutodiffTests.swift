@@ -15,6 +15,17 @@ final class AutodiffTests: XCTestCase {
         XCTAssertFalse(w.detached().requiresGradient)
     }
 
+    func testFrozenParametersLeaveOnlyTheCandidateTracked() {
+        let w = Tensor([2, 3]).asParameter()
+        let y = Tensor([1, 1]).requiringGradient()
+        withParametersFrozen {
+            XCTAssertFalse((w * w).requiresGradient, "parameters are constants here")
+            let energy = (w * y * y).sum()
+            XCTAssertTrue(energy.requiresGradient)
+            XCTAssertEqual(grad(of: energy, wrt: [y])[0].scalars, [4, 6])
+        }
+    }
+
     func testUnreachedInputsGetZeros() {
         let a = Tensor([1, 2]).requiringGradient(), b = Tensor.ones([3]).requiringGradient()
         let gradients = grad(of: (a * a).sum(), wrt: [a, b, Tensor.ones([4])])

@@ -14,6 +14,15 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case missingParameter(String)
     case shapeMismatch(name: String, expected: [Int], actual: [Int])
 
+    /// The same error for a parameter inside the child layer `child`.
+    func inside(_ child: String) -> LayerError {
+        switch self {
+        case .missingParameter(let name): return .missingParameter("\(child).\(name)")
+        case .shapeMismatch(let name, let expected, let actual):
+            return .shapeMismatch(name: "\(child).\(name)", expected: expected, actual: actual)
+        }
+    }
+
     public var description: String {
         switch self {
         case .missingParameter(let name): return "parameter \(name) is missing"
@@ -39,7 +48,11 @@ enum ParameterNames {
 
     /// Loads a child layer from the entries under its name.
     static func load<L: Layer>(_ child: inout L, _ name: String, from parameters: [String: Tensor]) throws {
-        try child.loadParameters(self.child(name, of: parameters))
+        do {
+            try child.loadParameters(self.child(name, of: parameters))
+        } catch let error as LayerError {
+            throw error.inside(name)
+        }
     }
 
     /// The entries under `prefix.`, with the prefix removed.
