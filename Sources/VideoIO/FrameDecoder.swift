@@ -24,6 +24,7 @@ final class FrameDecoder {
     private var decoderDrained = false
     private var failedPackets = 0
     private var firstFailure: String?
+    private var readFailure: String?
 
     /// Opens `path` and its video decoder with frame and slice threading.
     /// Throws a `VideoIOError` naming the cause for anything that is not a decodable video.
@@ -139,9 +140,7 @@ final class FrameDecoder {
             }
             let read = av_read_frame(format, packet)
             if read < 0 {
-                if read != FFmpeg.eof {
-                    warnings.append("\(path): read stopped early (\(FFmpeg.message(for: read)))")
-                }
+                if read != FFmpeg.eof { readFailure = FFmpeg.explain(read) }
                 demuxerDrained = true
                 _ = avcodec_send_packet(codec, nil)
                 continue
@@ -158,16 +157,20 @@ final class FrameDecoder {
         if firstFailure == nil { firstFailure = FFmpeg.explain(code) }
     }
 
-    /// Turns what went wrong along the way into warnings once, at the end of the stream.
+    /// Sums up what went wrong along the way as one warning, once, at the end of the stream:
+    /// a truncated file shows as a short count, a read error and a failed packet at the same time.
     private func finishStream() {
         guard !decoderDrained else { return }
         decoderDrained = true
-        if failedPackets > 0 {
-            warnings.append("\(path): \(failedPackets) packet(s) failed to decode (first: \(firstFailure ?? "unknown"))")
-        }
+        var problems: [String] = []
         if let expected = metadata.frameCount, decodedCount > 0, decodedCount < expected {
-            warnings.append("\(path): decoded \(decodedCount) of \(expected) frames; the file looks truncated or damaged")
+            problems.append("decoded \(decodedCount) of \(expected) frames; the file looks truncated or damaged")
         }
+        if let readFailure { problems.append("reading stopped early (\(readFailure))") }
+        if failedPackets > 0 {
+            problems.append("\(failedPackets) packet(s) failed to decode (first: \(firstFailure ?? "unknown"))")
+        }
+        if !problems.isEmpty { warnings.append("\(path): " + problems.joined(separator: "; ")) }
     }
 
     /// Describes the failure to decode any frame at all, for `VideoIOError.noFrames`.
