@@ -148,7 +148,11 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
         let clamped = pointwiseMax(pointwiseMin(x, Vector(repeating: 88.37)), Vector(repeating: -87.33))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Adding 1.5·2²³ rounds to an integer n and leaves n in the low mantissa bits, which
+        // avoids the scalar float→int conversion the generic SIMD initializer compiles to.
+        let magic = Vector(repeating: 12_582_912)
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
         let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p = Vector(repeating: 1.987_569_15e-4)
         p = p * r + 1.398_199_95e-3
@@ -157,8 +161,8 @@ enum VectorMath {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * r * r + r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return p * unsafeBitCast(exponent, to: Vector.self)
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        return p * unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
     }
 
     @inline(__always)

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Matrix products on `cblas_sgemm`. Transposes are passed to sgemm as flags instead of being
 /// copied, and the backward pass chooses flags so that no gradient transposes a matrix in memory.
@@ -20,6 +21,18 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     return batchedMatmul(fullA, fullB, transposeA: transposeA, transposeB: transposeB)
 }
 
+/// Counts the floating-point operations issued to sgemm (2·M·N·K per product), so benchmarks can
+/// report the throughput of work that is hard to count by hand, like a double backward pass.
+public enum GemmCounter {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var total = 0
+
+    /// Operations issued since the process started.
+    public static var floatingPointOperations: Int { lock.withLock { total } }
+
+    static func add(_ operations: Int) { lock.withLock { total += operations } }
+}
+
 /// The sgemm core: equal batch axes on both sides.
 private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
     let rank = a.rank
@@ -32,6 +45,7 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
     let result = Tensor.uninitialized(batch + [m, n])
     let count = Shape.count(batch)
     let pa = a.storage.pointer, pb = b.storage.pointer, pc = result.storage.pointer
+    GemmCounter.add(2 * count * m * n * k)
     if k == 0 {
         pc.update(repeating: 0, count: result.count)
     } else {

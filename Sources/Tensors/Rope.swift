@@ -14,20 +14,13 @@ public func rope(_ x: Tensor, positions: [Int], base: Float = 10_000, inverse: B
     precondition(positions.count == seq, "\(positions.count) positions for a sequence of \(seq)")
     precondition(dim % 2 == 0, "rope needs an even head dimension, got \(dim)")
     let half = dim / 2
-    var cosines = [Float](repeating: 0, count: seq * half)
-    var sines = [Float](repeating: 0, count: seq * half)
-    for s in 0..<seq {
-        for j in 0..<half {
-            let angle = Double(positions[s]) * Foundation.pow(Double(base), -2 * Double(j) / Double(dim))
-            cosines[s * half + j] = Float(Foundation.cos(angle))
-            sines[s * half + j] = Float(inverse ? -Foundation.sin(angle) : Foundation.sin(angle))
-        }
-    }
+    let table = RotationTable.cached(positions: positions, dim: dim, base: base)
     let result = Tensor.uninitialized(x.shape)
     let src = x.storage.pointer, dst = result.storage.pointer
     let outer = x.count / (seq * heads * dim)
-    cosines.withUnsafeBufferPointer { cosBuffer in
-        sines.withUnsafeBufferPointer { sinBuffer in
+    let sign: Float = inverse ? -1 : 1
+    table.cosines.withUnsafeBufferPointer { cosBuffer in
+        table.sines.withUnsafeBufferPointer { sinBuffer in
             let cp = cosBuffer.baseAddress!, sp = sinBuffer.baseAddress!
             Kernels.split(outer * seq, work: x.count) { range in
                 for row in range {
@@ -37,8 +30,9 @@ public func rope(_ x: Tensor, positions: [Int], base: Float = 10_000, inverse: B
                         let input = src + (row * heads + h) * dim, output = dst + (row * heads + h) * dim
                         for j in 0..<half {
                             let x1 = input[j], x2 = input[j + half]
-                            output[j] = x1 * c[j] - x2 * sn[j]
-                            output[j + half] = x1 * sn[j] + x2 * c[j]
+                            let sj = sign * sn[j]
+                            output[j] = x1 * c[j] - x2 * sj
+                            output[j + half] = x1 * sj + x2 * c[j]
                         }
                     }
                 }
@@ -46,4 +40,46 @@ public func rope(_ x: Tensor, positions: [Int], base: Float = 10_000, inverse: B
         }
     }
     return Tensor.record(result, [x]) { [{ g, _ in rope(g, positions: positions, base: base, inverse: !inverse) }] }
+}
+
+/// cos and sin of every (position, frequency) pair. A model calls rope with the same positions
+/// for every layer, query and key, forward and backward, so the last few tables are kept.
+final class RotationTable {
+    let cosines: [Float]
+    let sines: [Float]
+
+    private init(positions: [Int], dim: Int, base: Float) {
+        let half = dim / 2
+        var cosines = [Float](repeating: 0, count: positions.count * half)
+        var sines = [Float](repeating: 0, count: positions.count * half)
+        for (s, position) in positions.enumerated() {
+            for j in 0..<half {
+                let angle = Double(position) * Foundation.pow(Double(base), -2 * Double(j) / Double(dim))
+                cosines[s * half + j] = Float(Foundation.cos(angle))
+                sines[s * half + j] = Float(Foundation.sin(angle))
+            }
+        }
+        self.cosines = cosines
+        self.sines = sines
+    }
+
+    private struct Key: Hashable {
+        let positions: [Int]
+        let dim: Int
+        let base: Float
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var recent: [(key: Key, table: RotationTable)] = []
+
+    static func cached(positions: [Int], dim: Int, base: Float) -> RotationTable {
+        let key = Key(positions: positions, dim: dim, base: base)
+        if let hit = lock.withLock({ recent.first { $0.key == key }?.table }) { return hit }
+        let table = RotationTable(positions: positions, dim: dim, base: base)
+        lock.withLock {
+            recent.insert((key, table), at: 0)
+            if recent.count > 8 { recent.removeLast() }
+        }
+        return table
+    }
 }

@@ -125,6 +125,9 @@ final class ForwardTests: XCTestCase {
         let e = [Foundation.exp(Float(-2)), Foundation.exp(Float(-1)), 1]
         let total = e.reduce(0, +)
         assertClose(small.scalars, e.map { $0 / total } + [0])
+        let scores = Tensor.randn([2, 3, 4], using: &SeededGeneratorBox.shared.generator)
+        let mask = AttentionMask.additive(rows: 3, columns: 4) { $1 <= $0 + 1 }
+        assertClose(softmax(scores, addingMask: mask).scalars, softmax(scores + mask).scalars, tolerance: 1e-6)
         assertClose(exp(logSoftmax(Tensor([0.5, -1, 2]))).scalars, softmax(Tensor([0.5, -1, 2])).scalars)
     }
 

@@ -106,6 +106,8 @@ final class OpDerivativeTests: XCTestCase {
         assertDerivatives([x]) { probe(softmax($0[0])) }
         assertDerivatives([x]) { probe(softmax($0[0], axis: 0)) }
         assertDerivatives([x]) { probe(logSoftmax($0[0])) }
+        let mask = AttentionMask.additive(rows: 5, columns: 5) { $1 <= $0 }
+        assertDerivatives([randomTensor([2, 5, 5], seed: 28)]) { probe(softmax($0[0], addingMask: mask)) }
         // The fused softmax backward is itself an op with two inputs; check it directly too.
         assertDerivatives([x, randomTensor([3, 5], seed: 23)]) { probe(softmaxBackward($0[1], softmax($0[0]))) }
     }

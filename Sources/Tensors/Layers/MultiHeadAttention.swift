@@ -60,9 +60,9 @@ public struct MultiHeadAttention: Layer {
         let qh = (q * scale).permuted([0, 2, 1, 3])
         let kh = context.keys.permuted([0, 2, 1, 3])
         let vh = context.values.permuted([0, 2, 1, 3])
-        var scores = matmul(qh, kh, transposeB: true)
-        if let mask { scores = scores + mask }
-        let attended = matmul(softmax(scores), vh)
+        let scores = matmul(qh, kh, transposeB: true)
+        let weights = mask.map { softmax(scores, addingMask: $0) } ?? softmax(scores)
+        let attended = matmul(weights, vh)
         return output(attended.permuted([0, 2, 1, 3]).reshaped([batch, length, heads * headSize]))
     }
 
