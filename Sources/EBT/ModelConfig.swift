@@ -1,0 +1,71 @@
+/// Everything needed to rebuild a model's shape; stored as JSON in the model file's metadata.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// The energy-based transformer: predicts by minimising a learned energy.
+        case ebt
+        /// Transformer++: the same backbone predicting the next embedding in one pass.
+        case baseline
+    }
+
+    public enum Size: String, Codable, Sendable, CaseIterable {
+        case tiny, small, base
+    }
+
+    public var kind: Kind
+    /// Values in one frame's embedding (patches × components).
+    public var embeddingSize: Int
+    /// Patches per frame: the energy head gives one energy term per patch.
+    public var patchCount: Int
+    public var width: Int
+    public var layers: Int
+    public var heads: Int
+    public var hiddenSize: Int
+    /// Frames of context the model was trained with (it runs on any length up to this).
+    public var context: Int
+    /// Thinking steps used in training; inference defaults to the same.
+    public var thinkingSteps: Int
+    /// Initial value of the learned step size α.
+    public var initialStepSize: Float
+
+    public init(kind: Kind = .ebt, size: Size = .small, embeddingSize: Int, patchCount: Int, context: Int = 16,
+                thinkingSteps: Int = 2, initialStepSize: Float = 1) {
+        let (width, layers, heads): (Int, Int, Int)
+        switch size {
+        case .tiny: (width, layers, heads) = (64, 2, 2)
+        case .small: (width, layers, heads) = (128, 4, 4)
+        case .base: (width, layers, heads) = (256, 4, 4)
+        }
+        self.init(kind: kind, embeddingSize: embeddingSize, patchCount: patchCount, width: width, layers: layers,
+                  heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize)
+    }
+
+    public init(kind: Kind, embeddingSize: Int, patchCount: Int, width: Int, layers: Int, heads: Int,
+                hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float) {
+        self.kind = kind
+        self.embeddingSize = embeddingSize
+        self.patchCount = patchCount
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        // SwiGLU's customary 8/3 expansion, rounded up to a multiple of 8 for the GEMMs.
+        self.hiddenSize = hiddenSize ?? ((8 * width / 3 + 7) / 8 * 8)
+        self.context = context
+        self.thinkingSteps = thinkingSteps
+        self.initialStepSize = initialStepSize
+    }
+
+    /// Why this configuration cannot be built, or nil.
+    public var problem: String? {
+        if embeddingSize < 1 || patchCount < 1 || embeddingSize % patchCount != 0 {
+            return "embedding size \(embeddingSize) must be a positive multiple of the patch count \(patchCount)"
+        }
+        if width < 1 || heads < 1 || width % heads != 0 || (width / heads) % 2 != 0 {
+            return "width \(width) must split into \(heads) heads of even size"
+        }
+        if layers < 1 || hiddenSize < 1 { return "layers and hidden size must be positive" }
+        if context < 1 { return "context must be at least 1 frame" }
+        if thinkingSteps < 1 { return "thinking steps must be at least 1" }
+        if !(initialStepSize > 0) { return "initial step size must be positive" }
+        return nil
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import PatchCodec
+import Tensors
+
+/// A trained model as one file: the network's weights, the patch codec that defines its embedding
+/// space, and the config, all in a safetensors file Python can open. The codec travels with the
+/// weights because a model is meaningless in any other embedding space.
+public struct ModelFile {
+    public static let format = "ebtvid-model"
+    public static let version = "1"
+
+    public enum Network {
+        case ebt(EnergyModel)
+        case baseline(BaselineModel)
+
+        public var config: ModelConfig {
+            switch self {
+            case .ebt(let model): return model.config
+            case .baseline(let model): return model.config
+            }
+        }
+
+        var namedParameters: [(name: String, tensor: Tensor)] {
+            switch self {
+            case .ebt(let model): return model.namedParameters
+            case .baseline(let model): return model.namedParameters
+            }
+        }
+    }
+
+    public var network: Network
+    public var codec: PatchCodec
+    /// Free-form facts about how the model was made (data, steps, seconds, seed), kept as strings.
+    public var notes: [String: String]
+
+    public init(network: Network, codec: PatchCodec, notes: [String: String] = [:]) {
+        self.network = network
+        self.codec = codec
+        self.notes = notes
+    }
+
+    struct CodecGeometry: Codable { var frameWidth: Int; var frameHeight: Int; var patchSize: Int }
+
+    public func safetensors() throws -> SafetensorsFile {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let geometry = CodecGeometry(frameWidth: codec.grid.frameWidth, frameHeight: codec.grid.frameHeight, patchSize: codec.grid.patchSize)
+        var metadata = notes.reduce(into: [String: String]()) { $0["note." + $1.key] = $1.value }
+        metadata["format"] = Self.format
+        metadata["version"] = Self.version
+        metadata["config"] = String(decoding: try encoder.encode(network.config), as: UTF8.self)
+        metadata["codec"] = String(decoding: try encoder.encode(geometry), as: UTF8.self)
+        var file = SafetensorsFile(metadata: metadata)
+        for (name, tensor) in network.namedParameters {
+            file.entries["model." + name] = .init(shape: tensor.shape, values: tensor.scalars)
+        }
+        let d = codec.grid.patchDimension, k = codec.components
+        file.entries["codec.mean"] = .init(shape: [d], values: codec.mean)
+        file.entries["codec.basis"] = .init(shape: [d, k], values: codec.basis)
+        file.entries["codec.scale"] = .init(shape: [k], values: codec.scale)
+        return file
+    }
+
+    /// Saves atomically (temp file, then rename).
+    public func write(to url: URL) throws { try safetensors().write(to: url) }
+
+    public init(contentsOf url: URL) throws {
+        try self.init(file: try SafetensorsFile(contentsOf: url), path: url.path)
+    }
+
+    /// Checks the format, version, config and every tensor's presence and shape before building.
+    public init(file: SafetensorsFile, path: String) throws {
+        func corrupt(_ why: String) -> ModelFileError { .corrupt(path, reason: why) }
+        guard file.metadata["format"] == Self.format else { throw corrupt("metadata does not say format \(Self.format) (not an ebtvid model?)") }
+        guard let version = file.metadata["version"] else { throw corrupt("no format version in metadata") }
+        guard version == Self.version else { throw ModelFileError.unsupportedVersion(path, found: version, supported: Self.version) }
+        let decoder = JSONDecoder()
+        guard let configText = file.metadata["config"], let config = try? decoder.decode(ModelConfig.self, from: Data(configText.utf8)) else {
+            throw corrupt("missing or unreadable model config")
+        }
+        if let problem = config.problem { throw corrupt("config is invalid: \(problem)") }
+        guard let geometryText = file.metadata["codec"], let geometry = try? decoder.decode(CodecGeometry.self, from: Data(geometryText.utf8)) else {
+            throw corrupt("missing or unreadable codec geometry")
+        }
+        let grid: PatchGrid
+        do { grid = try PatchGrid(frameWidth: geometry.frameWidth, frameHeight: geometry.frameHeight, patchSize: geometry.patchSize) }
+        catch { throw corrupt("\(error)") }
+        let components = config.embeddingSize / max(config.patchCount, 1)
+        guard grid.patchCount == config.patchCount else { throw corrupt("codec has \(grid.patchCount) patches, model expects \(config.patchCount)") }
+        let d = grid.patchDimension
+        do {
+            codec = try PatchCodec(grid: grid, mean: try file.entry("codec.mean", shape: [d], path: path).values,
+                                   basis: try file.entry("codec.basis", shape: [d, components], path: path).values,
+                                   scale: try file.entry("codec.scale", shape: [components], path: path).values)
+        } catch let error as PatchCodecError { throw corrupt("\(error)") }
+
+        // Build a model of the stored shape, then replace every parameter with the stored one.
+        var generator = SeededGenerator(seed: 0)
+        var network: Network = config.kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
+        var loaded: [String: Tensor] = [:]
+        for (name, tensor) in network.namedParameters {
+            let entry = try file.entry("model." + name, shape: tensor.shape, path: path)
+            guard entry.values.allSatisfy(\.isFinite) else { throw corrupt("tensor 'model.\(name)' holds non-finite values") }
+            loaded[name] = Tensor(shape: entry.shape, scalars: entry.values)
+        }
+        switch network {
+        case .ebt(var model): try model.loadParameters(loaded); network = .ebt(model)
+        case .baseline(var model): try model.loadParameters(loaded); network = .baseline(model)
+        }
+        self.network = network
+        notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
+    }
+}

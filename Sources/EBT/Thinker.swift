@@ -1,0 +1,106 @@
+import Tensors
+
+/// Where thinking starts. The trial run in DESIGN.md found the most recent frame far better than
+/// noise (the reference default), so that is ours; the others stay for comparison.
+public enum ThinkingStart: String, Codable, CaseIterable, Sendable {
+    /// ŷ⁰ for frame q is the observed frame q−1.
+    case lastFrame
+    /// ŷ⁰ ~ N(0, I), which in standardised embedding space is a random plausible-scale frame.
+    case noise
+    /// ŷ⁰ = 2·x_{q−1} − x_{q−2}: constant-velocity extrapolation in embedding space.
+    case linear
+}
+
+/// How one run of energy minimisation behaves.
+public struct ThinkingOptions {
+    public var steps: Int
+    public var start: ThinkingStart
+    /// Multiplies the learned step size α (training draws it from [1/s, s]).
+    public var stepScale: Float
+    /// Standard deviation of the Langevin noise added after each step (training only, usually).
+    public var langevinNoise: Float
+    /// Keep the graph through the steps so a loss on the trajectory trains the weights (exact
+    /// second-order derivatives). Off at inference, where only ∇ŷE is needed.
+    public var differentiable: Bool
+    /// With `differentiable`, keep the graph of the last step only: cheaper, biased.
+    public var truncated: Bool
+    /// Stop early once the energy falls by less than this (relative) between steps; nil = never.
+    public var tolerance: Float?
+
+    public init(steps: Int, start: ThinkingStart = .lastFrame, stepScale: Float = 1, langevinNoise: Float = 0,
+                differentiable: Bool = false, truncated: Bool = false, tolerance: Float? = nil) {
+        self.steps = steps
+        self.start = start
+        self.stepScale = stepScale
+        self.langevinNoise = langevinNoise
+        self.differentiable = differentiable
+        self.truncated = truncated
+        self.tolerance = tolerance
+    }
+}
+
+/// The trajectory of one thinking run.
+public struct Thought {
+    /// ŷ⁰ … ŷᴷ, each [batch, count, embedding].
+    public var candidates: [Tensor]
+    /// Per-patch energy terms at ŷ⁰ … ŷᴷ⁻¹ (at ŷᴷ too when the final energy was asked for).
+    public var patchEnergies: [Tensor]
+    public var prediction: Tensor { candidates[candidates.count - 1] }
+    /// Candidate energies [batch, count] at each evaluated step.
+    public var energies: [Tensor] { patchEnergies.map { $0.sum(axis: -1) } }
+}
+
+/// Predicts by energy minimisation: ŷᵏ⁺¹ = ŷᵏ − α·s·∇ŷ E(x, ŷᵏ) (+ σε).
+public struct Thinker {
+    public var model: EnergyModel
+
+    public init(model: EnergyModel) { self.model = model }
+
+    /// The starting candidates for frames `positions` of a context.
+    public func initialCandidates<G: RandomNumberGenerator>(_ start: ThinkingStart, positions: [Int], context: ObservedContext,
+                                                            using generator: inout G) -> Tensor {
+        let frames = context.frames.detached()
+        let previous = positions.map { frames.sliced(axis: 1, ($0 - 1)..<$0) }
+        switch start {
+        case .lastFrame:
+            return concat(previous, axis: 1)
+        case .noise:
+            return Tensor.randn([frames.shape[0], positions.count, frames.shape[2]], using: &generator)
+        case .linear:
+            let before = positions.map { frames.sliced(axis: 1, max($0 - 2, 0)..<max($0 - 1, 1)) }
+            return concat(previous, axis: 1) * 2 - concat(before, axis: 1)
+        }
+    }
+
+    /// Runs the steps from `start` and, when `finalEnergy`, evaluates the energy at the result.
+    public func think<G: RandomNumberGenerator>(from start: Tensor, at positions: [Int], context: ObservedContext,
+                                                options: ThinkingOptions, finalEnergy: Bool,
+                                                using generator: inout G) -> Thought {
+        var candidate = start.requiringGradient()
+        var thought = Thought(candidates: [candidate], patchEnergies: [])
+        let alpha = model.stepSize * options.stepScale
+        for step in 0..<options.steps {
+            let keepsGraph = options.differentiable && (!options.truncated || step == options.steps - 1)
+            if !keepsGraph { candidate = candidate.detached().requiringGradient() }
+            let patchEnergies = model.patchEnergies(candidate, at: positions, context: context)
+            let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]
+            var next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }
+            if options.langevinNoise > 0 {
+                next = next + Tensor.randn(next.shape, std: options.langevinNoise, using: &generator)
+            }
+            thought.patchEnergies.append(keepsGraph ? patchEnergies : patchEnergies.detached())
+            thought.candidates.append(next)
+            candidate = next
+            if let tolerance = options.tolerance, thought.patchEnergies.count >= 2 {
+                let energies = thought.energies
+                let previous = energies[energies.count - 2].sum().item, current = energies[energies.count - 1].sum().item
+                if previous - current <= tolerance * Swift.abs(previous) { break }
+            }
+        }
+        if finalEnergy {
+            let last = options.differentiable ? candidate : candidate.detached()
+            thought.patchEnergies.append(model.patchEnergies(last, at: positions, context: context))
+        }
+        return thought
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Tensors
+
+/// Knobs of the EBT's training recipe (see "The EBT, precisely" in DESIGN.md).
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var thinkingSteps: Int
+    /// Each batch thinks for thinkingSteps + a random 0...extraSteps steps.
+    public var extraSteps: Int
+    /// α is scaled by a factor drawn log-uniformly from [1/s, s] each batch.
+    public var stepScaleSpread: Float
+    public var langevinNoise: Float
+    public var truncated: Bool
+    public var start: ThinkingStart
+    /// Weight of the loss pulling each per-patch energy term toward that patch's actual squared
+    /// error. Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
+    /// level come out anti-correlated with error. This makes the level an error estimate.
+    public var calibrationWeight: Float
+    public var smoothL1Beta: Float
+
+    public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
+                truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 0.1,
+                smoothL1Beta: Float = 1) {
+        self.thinkingSteps = thinkingSteps
+        self.extraSteps = extraSteps
+        self.stepScaleSpread = stepScaleSpread
+        self.langevinNoise = langevinNoise
+        self.truncated = truncated
+        self.start = start
+        self.calibrationWeight = calibrationWeight
+        self.smoothL1Beta = smoothL1Beta
+    }
+}
+
+/// What one training batch measured, for the progress line and the training log.
+public struct TrainingStats: Sendable {
+    public var loss: Float = 0
+    /// Reconstruction loss after the first and after the last thinking step.
+    public var firstStepLoss: Float = 0
+    public var lastStepLoss: Float = 0
+    public var calibrationLoss: Float = 0
+    /// Mean candidate energy at the first evaluated step minus at the last: positive when thinking descends.
+    public var energyGap: Float = 0
+    public var stepSize: Float = 0
+    public var gradientNorm: Float = 0
+}
+
+/// A model that can be trained on windows of context + 1 frame embeddings.
+public protocol TrainableModel: Layer {
+    var config: ModelConfig { get }
+    /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones before).
+    func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
+}
+
+extension EnergyModel: TrainableModel {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+        let length = windows.shape[1] - 1
+        let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
+        let positions = Array(1...length)
+        let context = observe(observed)
+        let thinker = Thinker(model: self)
+        let spread = Foundation.log(max(options.stepScaleSpread, 1))
+        let thinking = ThinkingOptions(
+            steps: options.thinkingSteps + (options.extraSteps > 0 ? Int.random(in: 0...options.extraSteps, using: &generator) : 0),
+            start: options.start,
+            stepScale: spread > 0 ? Foundation.exp(Float.random(in: -spread...spread, using: &generator)) : 1,
+            langevinNoise: options.langevinNoise, differentiable: true, truncated: options.truncated)
+        let start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        let thought = thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: false, using: &generator)
+
+        let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
+        let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
+        let patches = config.patchCount
+        let calibration = zip(thought.candidates, thought.patchEnergies).map { candidate, patchEnergies -> Tensor in
+            let error = withoutGradient {
+                square(candidate.detached() - targets.detached())
+                    .reshaped(patchEnergies.shape + [config.embeddingSize / patches]).mean(axis: -1)
+            }
+            return mseLoss(patchEnergies, error)
+        }
+        let calibrationLoss = calibration.dropFirst().reduce(calibration[0], +) / Float(calibration.count)
+        let loss = reconstruction + calibrationLoss * options.calibrationWeight
+
+        let energies = thought.energies
+        var stats = TrainingStats()
+        stats.loss = loss.item
+        stats.firstStepLoss = stepLosses[0].item
+        stats.lastStepLoss = stepLosses[stepLosses.count - 1].item
+        stats.calibrationLoss = calibrationLoss.item
+        stats.energyGap = energies[0].mean().item - energies[energies.count - 1].mean().item
+        stats.stepSize = stepSize.item
+        return (loss, stats)
+    }
+}
+
+extension BaselineModel: TrainableModel {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+        let length = windows.shape[1] - 1
+        let prediction = self(windows.sliced(axis: 1, 0..<length))
+        let loss = smoothL1Loss(prediction, windows.sliced(axis: 1, 1..<(length + 1)), beta: options.smoothL1Beta)
+        var stats = TrainingStats()
+        stats.loss = loss.item
+        stats.firstStepLoss = stats.loss
+        stats.lastStepLoss = stats.loss
+        return (loss, stats)
+    }
+}
+
+/// One optimiser step at a time: loss, gradients with respect to every parameter, AdamW.
+public struct Trainer<Model: TrainableModel> {
+    public var model: Model
+    public var optimizer: AdamW
+    public var options: TrainingOptions
+    public var generator: SeededGenerator
+
+    public init(model: Model, optimizer: AdamW, options: TrainingOptions, seed: UInt64) {
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        generator = SeededGenerator(seed: seed)
+    }
+
+    /// Trains on one batch of windows [batch, seq + 1, embedding].
+    public mutating func step(_ windows: Tensor) -> TrainingStats {
+        let (loss, stats) = model.trainingLoss(windows, options: options, using: &generator)
+        let gradients = grad(of: loss, wrt: model.parameters)
+        var result = stats
+        result.gradientNorm = optimizer.update(model, gradients: gradients)
+        return result
+    }
+}

@@ -1,0 +1,103 @@
+import XCTest
+import Tensors
+@testable import EBT
+
+final class EnergyModelTests: XCTestCase {
+    func model(seed: UInt64 = 3) -> EnergyModel {
+        var generator = SeededGenerator(seed: seed)
+        return EnergyModel(tinyConfig(), using: &generator)
+    }
+
+    /// Candidate j's energy may depend only on the observed frames before it and on itself.
+    func testCandidatesSeeOnlyEarlierFramesAndThemselves() {
+        let model = self.model()
+        var generator = SeededGenerator(seed: 11)
+        let frames = Tensor.randn([2, 6, 16], using: &generator)
+        let candidates = Tensor.randn([2, 6, 16], using: &generator)
+        let positions = Array(1...6)
+        let base = withoutGradient { model.energies(candidates, at: positions, context: model.observe(frames)) }.scalars
+
+        // Perturb observed frame 3: candidates for frames 1...3 (which see frames 0...2) must not move.
+        var changedFrames = frames.scalars
+        for e in 0..<16 { changedFrames[(0 * 6 + 3) * 16 + e] += 1; changedFrames[(1 * 6 + 3) * 16 + e] -= 2 }
+        let afterFrame = withoutGradient {
+            model.energies(candidates, at: positions, context: model.observe(Tensor(shape: [2, 6, 16], scalars: changedFrames)))
+        }.scalars
+        for b in 0..<2 {
+            for j in 0..<6 {
+                let i = b * 6 + j
+                if positions[j] <= 3 { XCTAssertEqual(afterFrame[i], base[i], "candidate for frame \(positions[j]) saw frame 3") }
+                else { XCTAssertNotEqual(afterFrame[i], base[i], "candidate for frame \(positions[j]) ignores frame 3") }
+            }
+        }
+
+        // Perturb candidate 2: only its own energy may change.
+        var changedCandidates = candidates.scalars
+        for e in 0..<16 { changedCandidates[(0 * 6 + 2) * 16 + e] += 0.5 }
+        let afterCandidate = withoutGradient {
+            model.energies(Tensor(shape: [2, 6, 16], scalars: changedCandidates), at: positions, context: model.observe(frames))
+        }.scalars
+        for i in 0..<12 {
+            if i == 2 { XCTAssertNotEqual(afterCandidate[i], base[i]) } else { XCTAssertEqual(afterCandidate[i], base[i], "candidate \(i) saw candidate 2") }
+        }
+    }
+
+    /// Evaluating one candidate alone gives the same energy as evaluating it among all of them:
+    /// what lets inference think about the next frame only.
+    func testASingleCandidateMatchesTheBatchedOne() {
+        let model = self.model()
+        var generator = SeededGenerator(seed: 12)
+        let frames = Tensor.randn([1, 6, 16], using: &generator)
+        let candidates = Tensor.randn([1, 6, 16], using: &generator)
+        let context = withoutGradient { model.observe(frames) }
+        let all = withoutGradient { model.energies(candidates, at: Array(1...6), context: context) }.scalars
+        let last = withoutGradient { model.energies(candidates.sliced(axis: 1, 5..<6), at: [6], context: context) }.item
+        XCTAssertEqual(last, all[5], accuracy: 1e-4 * max(1, Swift.abs(all[5])))
+    }
+
+    /// The training loss's gradient (through the thinking steps, second order) matches finite
+    /// differences in a few weights and in the step size. The calibration term's target is a
+    /// stop-gradient, which finite differences would see move once thinking has changed ŷ, so it
+    /// is checked where its samples do not depend on the weights (one step: ŷ⁰ only).
+    func testTrainingGradientMatchesFiniteDifferences() {
+        for (steps, calibration) in [(2, Float(0)), (1, Float(0.5))] {
+            var options = TrainingOptions(thinkingSteps: steps)
+            options.calibrationWeight = calibration
+            checkGradient(options: options)
+        }
+    }
+
+    func checkGradient(options: TrainingOptions) {
+        let windows = rotatingWindows(batch: 2, length: 5, embedding: 16, seed: 4)
+        var model = self.model(seed: 8)
+        model.logStepSize = Tensor(shape: [1], scalars: [Foundation.log(Float(3))]).asParameter()
+        func loss(_ m: EnergyModel) -> Double {
+            var g = SeededGenerator(seed: 1)
+            return Double(m.trainingLoss(windows, options: options, using: &g).loss.item)
+        }
+        var generator = SeededGenerator(seed: 1)
+        let (value, _) = model.trainingLoss(windows, options: options, using: &generator)
+        let names = ["logStepSize", "energyHead.weight", "backbone.inputProjection.weight", "backbone.blocks.1.feedForward.up.weight"]
+        let parameters = model.namedParameters.filter { names.contains($0.name) }
+        XCTAssertEqual(parameters.count, names.count)
+        let gradients = grad(of: value, wrt: parameters.map(\.tensor))
+        for ((name, tensor), gradient) in zip(parameters, gradients) {
+            for index in Set([0, tensor.count / 3, tensor.count - 1]) {
+                func perturbed(_ delta: Float) -> EnergyModel {
+                    var m = model
+                    var loaded = Dictionary(uniqueKeysWithValues: m.namedParameters.map { ($0.name, $0.tensor) })
+                    var values = tensor.scalars
+                    values[index] += delta
+                    loaded[name] = Tensor(shape: tensor.shape, scalars: values)
+                    try! m.loadParameters(loaded)
+                    return m
+                }
+                let h: Float = 3e-3
+                let numeric = (loss(perturbed(h)) - loss(perturbed(-h))) / Double(2 * h)
+                let analytic = Double(gradient.scalars[index])
+                XCTAssertEqual(analytic, numeric, accuracy: 1e-2 * max(Swift.abs(numeric), 1e-2),
+                               "\(name)[\(index)] with \(options.thinkingSteps) steps")
+            }
+        }
+    }
+}
