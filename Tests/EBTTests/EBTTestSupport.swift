@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import Tensors
 @testable import EBT
 
@@ -26,4 +27,15 @@ func rotatingWindows(batch: Int, length: Int, embedding: Int, seed: UInt64) -> T
 func tinyConfig(kind: ModelConfig.Kind = .ebt) -> ModelConfig {
     ModelConfig(kind: kind, embeddingSize: 16, patchCount: 4, width: 32, layers: 2, heads: 2, context: 6,
                 thinkingSteps: 2, initialStepSize: 1)
+}
+
+/// Runs a Python snippet; exit status 77 from it means "a package is missing" and skips the test.
+func runPython(_ script: String, arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    try process.run()
+    process.waitUntilExit()
+    if process.terminationStatus == 77 { throw XCTSkip("python3 safetensors is not installed") }
+    return process.terminationStatus
 }

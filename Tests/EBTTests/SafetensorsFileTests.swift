@@ -83,12 +83,6 @@ final class SafetensorsFileTests: XCTestCase {
         assert abs(float(t["b"][1]) - 3.14159265) < 1e-6
         print("ok")
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, url.path]
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus == 77 { throw XCTSkip("python3 safetensors is not installed") }
-        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(try runPython(script, arguments: [url.path]), 0)
     }
 }

@@ -1,0 +1,125 @@
+import XCTest
+import Tensors
+import PatchCodec
+@testable import EBT
+
+final class TrainingTests: XCTestCase {
+    /// A tiny EBT trained briefly on rotating sequences: the loss falls, thinking lowers the energy
+    /// step by step on held-out sequences, and the prediction beats copying the last frame.
+    func testTinyEBTLearnsAndThinkingDescends() {
+        var generator = SeededGenerator(seed: 5)
+        let model = EnergyModel(tinyConfig(), using: &generator)
+        var trainer = Trainer(model: model, optimizer: AdamW(schedule: LearningRateSchedule(peak: 3e-3, warmupSteps: 20, totalSteps: 300),
+                                                             weightDecay: 0.01, learningRateMultipliers: ["logStepSize": 10]),
+                              options: TrainingOptions(thinkingSteps: 2), seed: 9)
+        var losses: [Float] = []
+        for step in 0..<300 {
+            let stats = trainer.step(rotatingWindows(batch: 8, length: 7, embedding: 16, seed: UInt64(100 + step)))
+            losses.append(stats.loss)
+            if step % 50 == 0 || step == 299 { print("step \(step) loss \(stats.loss) first \(stats.firstStepLoss) last \(stats.lastStepLoss) cal \(stats.calibrationLoss) gap \(stats.energyGap) alpha \(stats.stepSize)") }
+        }
+        let early = losses[0..<10].reduce(0, +) / 10, late = losses[290...].reduce(0, +) / 10
+        XCTAssertLessThan(late, 0.5 * early, "training loss should at least halve")
+
+        let heldOut = rotatingWindows(batch: 16, length: 7, embedding: 16, seed: 999_999)
+        let trained = trainer.model
+        let observed = heldOut.sliced(axis: 1, 0..<6), targets = heldOut.sliced(axis: 1, 1..<7)
+        let context = withoutGradient { trained.observe(observed) }
+        let thinker = Thinker(model: trained)
+        var g = SeededGenerator(seed: 0)
+        let start = thinker.initialCandidates(.lastFrame, positions: Array(1...6), context: context, using: &g)
+        let thought = withParametersFrozen {
+            thinker.think(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: 2), finalEnergy: true, using: &g)
+        }
+        let energies = thought.energies.map { $0.mean().item }
+        print("energies along thinking: \(energies)")
+        for k in 1..<energies.count { XCTAssertLessThan(energies[k], energies[k - 1], "energy rose at step \(k)") }
+        let copyLast = mseLoss(start, targets).item, predicted = mseLoss(thought.prediction.detached(), targets).item
+        print("held-out mse: copy-last \(copyLast) ebt \(predicted)")
+        XCTAssertLessThan(predicted, 0.5 * copyLast)
+    }
+}
+
+final class ModelFileTests: XCTestCase {
+    func codec(patches: Int, components: Int) throws -> PatchCodec {
+        let grid = try PatchGrid(frameWidth: 8 * patches, frameHeight: 8, patchSize: 8)
+        let d = grid.patchDimension
+        var basis = [Float](repeating: 0, count: d * components)
+        for k in 0..<components { basis[k * components + k] = 1 }
+        return try PatchCodec(grid: grid, mean: [Float](repeating: 0.5, count: d), basis: basis,
+                              scale: (0..<components).map { 0.1 + Float($0) * 0.01 })
+    }
+
+    func testSaveThenLoadGivesBitIdenticalEnergiesAndPredictions() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = SeededGenerator(seed: 21)
+        let ebt = EnergyModel(tinyConfig(), using: &generator)
+        let baseline = BaselineModel(tinyConfig(kind: .baseline), using: &generator)
+        let frames = rotatingWindows(batch: 2, length: 6, embedding: 16, seed: 3)
+        let candidates = rotatingWindows(batch: 2, length: 6, embedding: 16, seed: 4)
+        for network in [ModelFile.Network.ebt(ebt), .baseline(baseline)] {
+            let url = folder.appendingPathComponent("\(network.config.kind).safetensors")
+            try ModelFile(network: network, codec: try codec(patches: 4, components: 4), notes: ["seed": "21"]).write(to: url)
+            let loaded = try ModelFile(contentsOf: url)
+            XCTAssertEqual(loaded.network.config, network.config)
+            XCTAssertEqual(loaded.notes["seed"], "21")
+            XCTAssertEqual(loaded.codec, try codec(patches: 4, components: 4))
+            switch (network, loaded.network) {
+            case (.ebt(let a), .ebt(let b)):
+                let before = withoutGradient { a.energies(candidates, at: Array(1...6), context: a.observe(frames)) }
+                let after = withoutGradient { b.energies(candidates, at: Array(1...6), context: b.observe(frames)) }
+                XCTAssertEqual(before.scalars, after.scalars)
+                XCTAssertEqual(a.stepSize.item, b.stepSize.item)
+            case (.baseline(let a), .baseline(let b)):
+                XCTAssertEqual(withoutGradient { a(frames) }.scalars, withoutGradient { b(frames) }.scalars)
+            default:
+                XCTFail("loaded the wrong kind of model")
+            }
+        }
+    }
+
+    func testWrongFilesAreRefusedWithAReason() throws {
+        let good = try ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
+                                 codec: try codec(patches: 4, components: 4)).safetensors()
+        var wrongVersion = good; wrongVersion.metadata["version"] = "99"
+        var foreign = good; foreign.metadata["format"] = nil
+        var missing = good; missing.entries["model.energyHead.weight"] = nil
+        var reshaped = good; reshaped.entries["model.logStepSize"] = .init(shape: [2], values: [0, 0])
+        var poisoned = good; poisoned.entries["model.logStepSize"] = .init(shape: [1], values: [.nan])
+        var badConfig = good; badConfig.metadata["config"] = "{}"
+        let cases: [(SafetensorsFile, String)] = [
+            (wrongVersion, "version 99"), (foreign, "not an ebtvid model"), (missing, "missing tensor 'model.energyHead.weight'"),
+            (reshaped, "has shape [2], expected [1]"), (poisoned, "non-finite"), (badConfig, "config"),
+        ]
+        for (file, expected) in cases {
+            XCTAssertThrowsError(try ModelFile(file: file, path: "m.safetensors")) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error) should mention \(expected)")
+                XCTAssertTrue("\(error)".hasPrefix("m.safetensors: "), "\(error) should name the file")
+            }
+        }
+    }
+
+    func testPythonSafetensorsOpensAModelFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-py-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var generator = SeededGenerator(seed: 2)
+        try ModelFile(network: .ebt(EnergyModel(tinyConfig(), using: &generator)), codec: try codec(patches: 4, components: 4)).write(to: url)
+        let script = """
+        import sys, json
+        try:
+            from safetensors.numpy import load_file
+            from safetensors import safe_open
+        except ImportError:
+            sys.exit(77)
+        t = load_file(sys.argv[1])
+        with safe_open(sys.argv[1], framework="numpy") as f:
+            meta = f.metadata()
+        assert meta["format"] == "ebtvid-model" and json.loads(meta["config"])["width"] == 32, meta
+        assert t["model.backbone.inputProjection.weight"].shape == (16, 32)
+        assert t["codec.basis"].shape == (192, 4)
+        """
+        XCTAssertEqual(try runPython(script, arguments: [url.path]), 0)
+    }
+}
