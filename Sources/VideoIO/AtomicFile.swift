@@ -15,7 +15,7 @@ public final class AtomicFile {
     /// Creates the temporary file; throws `VideoIOError.cannotWrite` when the directory is missing
     /// or not writable, or the destination is a directory.
     public init(url: URL) throws {
-        let path = url.path
+        let path = url.relativePath
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw VideoIOError.cannotWrite(path: path, reason: "is a directory")
@@ -46,14 +46,14 @@ public final class AtomicFile {
 
     private func write(_ bytes: UnsafeRawBufferPointer,
                        using call: (UnsafeRawPointer, Int, Int) -> Int) throws {
-        guard descriptor >= 0 else { throw VideoIOError.cannotWrite(path: url.path, reason: "file already closed") }
+        guard descriptor >= 0 else { throw VideoIOError.cannotWrite(path: url.relativePath, reason: "file already closed") }
         guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
             let written = call(base + done, bytes.count - done, done)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw VideoIOError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
+                throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno)))
             }
             done += written
         }
@@ -65,10 +65,10 @@ public final class AtomicFile {
         if descriptor >= 0 {
             let closed = close(descriptor)
             descriptor = -1
-            if closed != 0 { throw VideoIOError.cannotWrite(path: url.path, reason: String(cString: strerror(errno))) }
+            if closed != 0 { throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno))) }
         }
         if rename(temporaryURL.path, url.path) != 0 {
-            throw VideoIOError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
+            throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno)))
         }
         committed = true
     }

@@ -60,7 +60,7 @@ public final class NpyWriter {
     /// Writes the final shape into the header and moves the file into place.
     public func finish() throws {
         guard bytesInPartialRow == 0 else {
-            throw VideoIOError.cannotWrite(path: file.url.path, reason: "data ends in the middle of a row of shape \(rowShape)")
+            throw VideoIOError.cannotWrite(path: file.url.relativePath, reason: "data ends in the middle of a row of shape \(rowShape)")
         }
         try Self.header(elementType, shape: [rowCount] + rowShape, length: headerLength).withUnsafeBytes {
             try file.write($0, at: 0)

@@ -1,6 +1,6 @@
 /// What a clip says about itself before any frame is decoded; `ebtvid info` prints exactly this.
 public struct VideoMetadata: Codable, Equatable, Sendable {
-    /// The path the clip was opened from.
+    /// The path the clip was opened from, as given (relative paths stay relative).
     public var path: String
     /// The demuxer that recognised the file, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
     public var container: String

@@ -36,7 +36,7 @@ public final class VideoReader {
         try options.validate()
         self.url = url
         self.options = options
-        self.decoder = try FrameDecoder(path: url.path, maxDimension: options.maxDimension,
+        self.decoder = try FrameDecoder(path: url.relativePath, maxDimension: options.maxDimension,
                                         threadCount: options.threadCount)
     }
 
@@ -66,7 +66,7 @@ public final class VideoReader {
             let decoded = decoder.frame
             let width = Int(decoded.pointee.width), height = Int(decoded.pointee.height)
             if width > options.maxDimension || height > options.maxDimension {
-                throw VideoIOError.frameTooLarge(path: url.path, width: width, height: height, limit: options.maxDimension)
+                throw VideoIOError.frameTooLarge(path: url.relativePath, width: width, height: height, limit: options.maxDimension)
             }
             guard index >= options.start else { continue }
             let copies = copiesToDeliver(frameIndex: index)
@@ -80,10 +80,10 @@ public final class VideoReader {
             return true
         }
         if decoder.decodedCount == 0 {
-            throw VideoIOError.noFrames(path: url.path, reason: decoder.emptyStreamReason)
+            throw VideoIOError.noFrames(path: url.relativePath, reason: decoder.emptyStreamReason)
         }
         if deliveredCount == 0 && options.start >= decoder.decodedCount && selectionWarnings.isEmpty {
-            selectionWarnings.append("\(url.path): start frame \(options.start) is past the end "
+            selectionWarnings.append("\(url.relativePath): start frame \(options.start) is past the end "
                                      + "(\(decoder.decodedCount) frames)")
         }
         return false
@@ -127,7 +127,7 @@ public final class VideoReader {
             decoded.pointee.crop_bottom = sourceHeight - region.top - region.height
             let status = av_frame_apply_cropping(decoded, Int32(AV_FRAME_CROP_UNALIGNED))
             if status < 0 {
-                throw VideoIOError.unreadable(path: url.path, reason: "cannot crop frame \(index): \(FFmpeg.message(for: status))")
+                throw VideoIOError.unreadable(path: url.relativePath, reason: "cannot crop frame \(index): \(FFmpeg.message(for: status))")
             }
         }
         if frame.width != targetWidth || frame.height != targetHeight || frame.pixels.count != targetWidth * targetHeight * 3 {

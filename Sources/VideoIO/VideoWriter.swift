@@ -27,7 +27,7 @@ public final class VideoWriter {
     /// Opens the encoder and the temporary output. The container follows `url`'s extension.
     public init(url: URL, width: Int, height: Int, fps: Double, options: WriteOptions = WriteOptions()) throws {
         _ = FFmpeg.configureLogging
-        let path = url.path
+        let path = url.relativePath
         guard width > 0, height > 0, width <= 16384, height <= 16384 else {
             throw VideoIOError.invalidOption("\(path): frame size \(width)x\(height) must be between 1 and 16384 per side")
         }
@@ -139,7 +139,7 @@ public final class VideoWriter {
     /// Appends one frame; its size must be the writer's.
     public func append(_ frame: RGBFrame) throws {
         guard frame.width == width, frame.height == height else {
-            throw VideoIOError.invalidOption("\(url.path): frame is \(frame.width)x\(frame.height), the video is \(width)x\(height)")
+            throw VideoIOError.invalidOption("\(url.relativePath): frame is \(frame.width)x\(frame.height), the video is \(width)x\(height)")
         }
         try frame.pixels.withUnsafeBufferPointer { try append(pixels: $0) }
     }
@@ -147,10 +147,10 @@ public final class VideoWriter {
     /// Appends one frame of packed RGB24 pixels, `width * height * 3` bytes, row-major.
     public func append(pixels: UnsafeBufferPointer<UInt8>) throws {
         guard pixels.count == width * height * 3, let base = pixels.baseAddress else {
-            throw VideoIOError.invalidOption("\(url.path): expected \(width * height * 3) bytes per frame, got \(pixels.count)")
+            throw VideoIOError.invalidOption("\(url.relativePath): expected \(width * height * 3) bytes per frame, got \(pixels.count)")
         }
         guard let frame, !isFinished else {
-            throw VideoIOError.encodingFailed(path: url.path, reason: "writer is already finished or failed")
+            throw VideoIOError.encodingFailed(path: url.relativePath, reason: "writer is already finished or failed")
         }
         try guarded {
             // The encoder may still hold the previous picture; give it a private copy if so.
@@ -165,7 +165,7 @@ public final class VideoWriter {
     /// Flushes the encoder, completes the container and moves the file to `url`.
     public func finish() throws {
         guard let format, !isFinished else {
-            throw VideoIOError.encodingFailed(path: url.path, reason: "writer is already finished or failed")
+            throw VideoIOError.encodingFailed(path: url.relativePath, reason: "writer is already finished or failed")
         }
         try guarded {
             try encode(nil)
@@ -203,7 +203,7 @@ public final class VideoWriter {
     }
 
     private func check(_ status: Int32, _ step: String) throws {
-        if status < 0 { throw VideoIOError.encodingFailed(path: url.path, reason: "\(step): \(FFmpeg.message(for: status))") }
+        if status < 0 { throw VideoIOError.encodingFailed(path: url.relativePath, reason: "\(step): \(FFmpeg.message(for: status))") }
     }
 
     private static func release(format: inout UnsafeMutablePointer<AVFormatContext>?,

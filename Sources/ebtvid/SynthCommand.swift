@@ -51,7 +51,7 @@ struct SynthCommand: ParsableCommand {
             let clip = SyntheticClip.member(ofSetWithSeed: seed, index: index, size: size, frameCount: frames, fps: fps)
             let video = try clip.write(to: directory)
             let surprises = clip.surpriseFrames.isEmpty ? "none" : clip.surpriseFrames.map(String.init).joined(separator: ",")
-            print("\(video.path)  \(clip.kind.rawValue)  surprises: \(surprises)")
+            print("\(video.relativePath)  \(clip.kind.rawValue)  surprises: \(surprises)")
         }
     }
 }
