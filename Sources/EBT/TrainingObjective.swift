@@ -42,6 +42,8 @@ public struct TrainingStats: Sendable {
     public var energyGap: Float = 0
     public var stepSize: Float = 0
     public var gradientNorm: Float = 0
+
+    public init() {}
 }
 
 /// A model that can be trained on windows of context + 1 frame embeddings.

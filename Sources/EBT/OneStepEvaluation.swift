@@ -1,0 +1,36 @@
+import Tensors
+
+/// One-step-ahead error on windows: every frame 1…S of each window predicted from the frames
+/// before it, all at once (each candidate sees only its own past), against copying the last frame.
+public enum OneStepEvaluation {
+    public struct Errors: Sendable {
+        /// Mean squared error per embedding value of the model's predictions.
+        public var model: Float
+        /// The same for copy-last-frame.
+        public var copyLast: Float
+        /// Mean energy of the EBT's predictions (nil for the baseline).
+        public var energy: Float?
+    }
+
+    public static func errors(_ network: ModelFile.Network, windows: Tensor, thinkingSteps: Int) -> Errors {
+        let length = windows.shape[1] - 1
+        let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
+        let copyLast = mseLoss(observed, targets).item
+        switch network {
+        case .baseline(let model):
+            return Errors(model: withoutGradient { mseLoss(model(observed), targets).item }, copyLast: copyLast, energy: nil)
+        case .ebt(let model):
+            let positions = Array(1...length)
+            let context = withoutGradient { model.observe(observed) }
+            let thinker = Thinker(model: model)
+            var generator = SeededGenerator(seed: 0)
+            let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &generator)
+            let thought = withParametersFrozen {
+                thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps),
+                              finalEnergy: true, using: &generator)
+            }
+            return Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
+                          energy: thought.energies.last!.mean().item)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Tensors
+
+/// How inference thinks.
+public struct PredictionOptions: Sendable {
+    /// Thinking steps; may exceed what the model was trained with.
+    public var thinkingSteps: Int
+    /// Candidates thought about in parallel; the one with the lowest final energy wins
+    /// (the model verifying its own guesses). The first always starts from `start`.
+    public var samples: Int
+    /// Standard deviation of the noise added to the other samples' starting points.
+    public var sampleNoise: Float
+    /// Stop once a step lowers the energy by less than this fraction; nil = always all steps.
+    public var tolerance: Float?
+    public var start: ThinkingStart
+    public var seed: UInt64
+
+    public init(thinkingSteps: Int, samples: Int = 1, sampleNoise: Float = 0.3, tolerance: Float? = nil,
+                start: ThinkingStart = .lastFrame, seed: UInt64 = 0) {
+        self.thinkingSteps = thinkingSteps
+        self.samples = samples
+        self.sampleNoise = sampleNoise
+        self.tolerance = tolerance
+        self.start = start
+        self.seed = seed
+    }
+}
+
+/// One predicted frame and what the model thinks of it.
+public struct FramePrediction: Sendable {
+    /// The predicted embedding (embeddingSize values).
+    public var embedding: [Float]
+    /// Energy after each thinking step, from the starting point to the result (empty for the baseline).
+    public var energyTrace: [Float]
+    /// Per-patch energy terms at the result: where the model is unsure (empty for the baseline).
+    public var patchEnergies: [Float]
+    /// Standard deviation across samples of each patch's embedding (empty with one sample).
+    public var patchSpread: [Float]
+    /// The final energy: the model's uncertainty about this frame (nil for the baseline).
+    public var energy: Float? { energyTrace.last }
+}
+
+/// Predicts the next frame from a context of embeddings, with either kind of model.
+public struct Predictor {
+    public let network: ModelFile.Network
+
+    public init(network: ModelFile.Network) { self.network = network }
+
+    public var config: ModelConfig { network.config }
+
+    /// The next frame after `frames` ([count, embedding] values, oldest first; only the last
+    /// `config.context` are used).
+    public func predictNext(after frames: [[Float]], options: PredictionOptions) -> FramePrediction {
+        precondition(!frames.isEmpty, "prediction needs at least one context frame")
+        let recent = Array(frames.suffix(config.context))
+        let e = config.embeddingSize
+        let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
+        switch network {
+        case .baseline(let model):
+            let next = withoutGradient { model(context).sliced(axis: 1, (recent.count - 1)..<recent.count) }
+            return FramePrediction(embedding: next.scalars, energyTrace: [], patchEnergies: [], patchSpread: [])
+        case .ebt(let model):
+            return think(model, context: context, options: options)
+        }
+    }
+
+    /// The energy the model gives to a *known* next frame: high when the frame surprises it.
+    public func energy(of candidate: [Float], after frames: [[Float]]) -> (energy: Float, patchEnergies: [Float])? {
+        guard case .ebt(let model) = network else { return nil }
+        let recent = Array(frames.suffix(config.context))
+        let context = Tensor(shape: [1, recent.count, config.embeddingSize], scalars: recent.flatMap { $0 })
+        let terms = withoutGradient {
+            model.patchEnergies(Tensor(shape: [1, 1, config.embeddingSize], scalars: candidate), at: [recent.count],
+                                context: model.observe(context))
+        }.scalars
+        return (terms.reduce(0, +), terms)
+    }
+
+    func think(_ model: EnergyModel, context frames: Tensor, options: PredictionOptions) -> FramePrediction {
+        let count = max(options.samples, 1), e = config.embeddingSize, position = frames.shape[1]
+        var generator = SeededGenerator(seed: options.seed)
+        let context = withoutGradient { model.observe(frames) }
+        let thinker = Thinker(model: model)
+        let positions = [Int](repeating: position, count: count)
+        // Samples share one context: they are candidates for the same frame, which attend to the
+        // observed frames and to themselves only, so they need no copies of the observed stream.
+        var start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        if count > 1 {
+            var noise = Tensor.randn([1, count, e], std: options.sampleNoise, using: &generator).scalars
+            for i in 0..<e { noise[i] = 0 }
+            start = start + Tensor(shape: [1, count, e], scalars: noise)
+        }
+        let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance)
+        let thought = withParametersFrozen {
+            thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: true, using: &generator)
+        }
+        let finalEnergies = thought.energies.last!.scalars
+        let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
+        let prediction = thought.prediction.detached().scalars
+        let patches = config.patchCount, k = e / patches
+        var spread: [Float] = []
+        if count > 1 {
+            spread = (0..<patches).map { p in
+                var total: Float = 0
+                for j in 0..<k {
+                    let values = (0..<count).map { prediction[$0 * e + p * k + j] }
+                    let mean = values.reduce(0, +) / Float(count)
+                    total += values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(count)
+                }
+                return (total / Float(k)).squareRoot()
+            }
+        }
+        let patchTerms = thought.patchEnergies.last!.scalars
+        return FramePrediction(
+            embedding: Array(prediction[(best * e)..<((best + 1) * e)]),
+            energyTrace: thought.energies.map { $0.scalars[best] },
+            patchEnergies: Array(patchTerms[(best * patches)..<((best + 1) * patches)]),
+            patchSpread: spread)
+    }
+
+    /// Predicts `horizon` frames one after another, each prediction joining the context.
+    public func rollout(after frames: [[Float]], horizon: Int, options: PredictionOptions) -> [FramePrediction] {
+        var context = frames
+        var predictions: [FramePrediction] = []
+        for _ in 0..<horizon {
+            let next = predictNext(after: context, options: options)
+            predictions.append(next)
+            context.append(next.embedding)
+        }
+        return predictions
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import EBT
+import PatchCodec
+import Tensors
+
+/// Everything `ebtvid train` was asked to do.
+public struct TrainingPlan: Sendable {
+    public var inputs: [String]
+    /// Held-out clips; when nil, every tenth clip of the inputs is held out instead.
+    public var validation: [String]?
+    public var output: URL
+    public var kind: ModelConfig.Kind = .ebt
+    public var size: ModelConfig.Size = .small
+    public var context = 16
+    public var stride = 1
+    /// Stop after this many optimiser steps, or after `minutes`, whichever is given (steps wins).
+    public var steps: Int?
+    public var minutes: Double?
+    public var batch = 16
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 0
+    public var resume = false
+    /// PCA components per patch; nil picks the fewest reaching `targetPSNR` on the training patches.
+    public var components: Int?
+    public var targetPSNR = 30.0
+    public var frameSize = 64
+    public var patchSize = 8
+    public var options = TrainingOptions()
+    public var validateEvery = 100
+
+    public init(inputs: [String], output: URL) {
+        self.inputs = inputs
+        self.output = output
+    }
+
+    /// Why the plan cannot run, or nil.
+    public var problem: String? {
+        if inputs.isEmpty { return "give at least one clip or folder to train on" }
+        if context < 1 || context > 256 { return "context must be between 1 and 256 frames, got \(context)" }
+        if stride < 1 { return "stride must be at least 1, got \(stride)" }
+        if let steps, steps < 1 { return "steps must be at least 1, got \(steps)" }
+        if let minutes, !(minutes > 0 && minutes.isFinite) { return "minutes must be a positive number" }
+        if steps == nil && minutes == nil { return "say how long to train with --steps or --minutes" }
+        if batch < 1 || batch > 4096 { return "batch must be between 1 and 4096, got \(batch)" }
+        if !(learningRate > 0 && learningRate < 1) { return "learning rate must be in (0, 1), got \(learningRate)" }
+        if frameSize < patchSize || frameSize % patchSize != 0 { return "frame size \(frameSize) must be a multiple of the patch size \(patchSize)" }
+        if let components, components < 1 || components > patchSize * patchSize * 3 { return "components must be between 1 and \(patchSize * patchSize * 3)" }
+        if options.thinkingSteps < 1 || options.thinkingSteps > 64 { return "thinking steps must be between 1 and 64" }
+        return nil
+    }
+}
+
+/// What a training run tells its caller as it goes (the CLI draws it).
+public enum TrainingEvent {
+    case message(String)
+    case warning(String)
+    case progress(TrainingProgress)
+    case validation(step: Int, errors: OneStepEvaluation.Errors)
+    case checkpoint(step: Int, url: URL)
+}
+
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    /// Known when training by steps; estimated from speed when training by minutes.
+    public var totalSteps: Int
+    public var elapsed: Double
+    public var secondsLeft: Double
+    public var samplesPerSecond: Double
+    public var stats: TrainingStats
+}
+
+public struct TrainingSummary: Sendable {
+    public var steps: Int
+    public var seconds: Double
+    public var finalLoss: Float
+    public var validation: OneStepEvaluation.Errors?
+    public var interrupted: Bool
+    public var codecPSNR: Double
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case invalidPlan(String)
+    case noClips(String)
+    case tooShort(String)
+    case resumeMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPlan(let why): return why
+        case .noClips(let why): return why
+        case .tooShort(let why): return why
+        case .resumeMismatch(let why): return why
+        }
+    }
+}
+
+/// A whole training run: find clips, fit the codec, embed every clip once, train with AdamW,
+/// validate on held-out clips, checkpoint atomically, and stop cleanly when asked.
+public struct TrainingSession {
+    public let plan: TrainingPlan
+
+    public init(plan: TrainingPlan) throws {
+        if let problem = plan.problem { throw TrainingError.invalidPlan(problem) }
+        self.plan = plan
+    }
+
+    public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingSummary {
+        let began = Date()
+        var (trainClips, validationClips) = try splitClips()
+        events(.message("clips: \(trainClips.count) for training, \(validationClips.count) held out"))
+
+        // The codec: reused from the checkpoint when resuming, else fitted on the training clips.
+        let grid = try PatchGrid(frameWidth: plan.frameSize, frameHeight: plan.frameSize, patchSize: plan.patchSize)
+        var resumed: ModelFile?
+        if plan.resume, FileManager.default.fileExists(atPath: plan.output.path) {
+            resumed = try ModelFile(contentsOf: plan.output)
+        }
+        let codec: PatchCodec
+        if let resumed {
+            codec = resumed.codec
+            events(.message("resuming from \(plan.output.path) (step \(resumed.notes["steps"] ?? "0"))"))
+        } else {
+            let pca = try CodecFitting.principalComponents(clips: trainClips, grid: grid) { url, error in
+                events(.warning("skipping \(url.path) for the codec: \(error)"))
+            }
+            let k = plan.components ?? max(pca.componentsNeeded(forPSNR: plan.targetPSNR), 4)
+            events(.message("codec: \(k) components per \(plan.patchSize)x\(plan.patchSize) patch; expected PSNR "
+                            + [4, 8, 16, 32].map { "K=\($0) \(String(format: "%.1f", pca.expectedPSNR(keeping: $0))) dB" }.joined(separator: ", ")))
+            codec = try pca.codec(keeping: k)
+        }
+
+        // Every clip embedded once; a clip that fails is reported and left out.
+        func embed(_ urls: [URL]) -> [EmbeddedClip] {
+            urls.compactMap { url in
+                do {
+                    let clip = try EmbeddedClip.load(url, codec: codec, stride: plan.stride)
+                    for warning in clip.warnings { events(.warning(warning)) }
+                    return clip
+                } catch {
+                    events(.warning("skipping \(url.path): \(error)"))
+                    return nil
+                }
+            }
+        }
+        let training = WindowSampler(clips: embed(trainClips), length: plan.context + 1)
+        guard !training.isEmpty else {
+            throw TrainingError.tooShort("no training clip has the \(plan.context + 1) frames a window needs (context + 1, after stride \(plan.stride))")
+        }
+        let heldOut = WindowSampler(clips: embed(validationClips), length: plan.context + 1)
+        trainClips = []; validationClips = []
+        let codecPSNR = heldOutCodecPSNR(codec, clips: heldOut.clips.isEmpty ? training.clips : heldOut.clips)
+        events(.message("codec reconstruction on held-out frames: \(String(format: "%.2f", codecPSNR)) dB PSNR"))
+        events(.message("windows: \(training.starts.count) for training, \(heldOut.starts.count) held out"))
+        let validationWindows = heldOut.isEmpty ? nil : heldOut.evenlySpread(64)
+
+        // The model: fresh from the seed, or the checkpoint's weights.
+        let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
+                                 context: plan.context, thinkingSteps: plan.options.thinkingSteps)
+        var generator = SeededGenerator(seed: plan.seed)
+        var network: ModelFile.Network
+        if let resumed {
+            guard resumed.network.config.kind == plan.kind else {
+                throw TrainingError.resumeMismatch("\(plan.output.path) holds a \(resumed.network.config.kind) model, not \(plan.kind)")
+            }
+            network = resumed.network
+        } else {
+            network = plan.kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
+        }
+        let firstStep = Int(resumed?.notes["steps"] ?? "0") ?? 0
+        events(.message("model: \(plan.kind) \(plan.size), \(parameterCount(network)) parameters, context \(plan.context), batch \(plan.batch)"))
+
+        var state = LoopState(network: network, step: firstStep)
+        let summary = try loop(&state, training: training, validation: validationWindows, codec: codec, codecPSNR: codecPSNR,
+                               generator: &generator, began: began, events: events, shouldStop: shouldStop)
+        return summary
+    }
+
+    struct LoopState {
+        var network: ModelFile.Network
+        var step: Int
+    }
+
+    func loop(_ state: inout LoopState, training: WindowSampler, validation: Tensor?, codec: PatchCodec, codecPSNR: Double,
+              generator: inout SeededGenerator, began: Date, events: (TrainingEvent) -> Void,
+              shouldStop: () -> Bool) throws -> TrainingSummary {
+        let startStep = state.step
+        var totalSteps = plan.steps.map { startStep + $0 } ?? startStep + 1_000_000
+        let warmup = 50
+        let optimizer = AdamW(schedule: LearningRateSchedule(peak: plan.learningRate, warmupSteps: warmup, totalSteps: totalSteps,
+                                                             floor: plan.learningRate * 0.1),
+                              weightDecay: 0.05, maxGradientNorm: 1, learningRateMultipliers: ["logStepSize": 10])
+        let trainingStart = Date()
+        var lastStats = TrainingStats()
+        var lastValidation: OneStepEvaluation.Errors?
+        var speed = 0.0
+        var interrupted = false
+
+        func save(_ network: ModelFile.Network) throws {
+            var notes = ["steps": String(state.step), "seed": String(plan.seed), "seconds": String(format: "%.0f", Date().timeIntervalSince(began)),
+                         "codec_psnr_db": String(format: "%.2f", codecPSNR)]
+            if let lastValidation {
+                notes["validation_mse"] = String(lastValidation.model)
+                notes["validation_copy_last_mse"] = String(lastValidation.copyLast)
+            }
+            try ModelFile(network: network, codec: codec, notes: notes).write(to: plan.output)
+            events(.checkpoint(step: state.step, url: plan.output))
+        }
+
+        func validate(_ network: ModelFile.Network) {
+            guard let validation else { return }
+            let errors = OneStepEvaluation.errors(network, windows: validation, thinkingSteps: plan.options.thinkingSteps)
+            lastValidation = errors
+            events(.validation(step: state.step, errors: errors))
+        }
+
+        // Both kinds share the loop; only the trainer's model type differs.
+        func train<M: TrainableModel>(_ trainer: inout Trainer<M>, wrap: (M) -> ModelFile.Network) throws {
+            while state.step < totalSteps {
+                if shouldStop() { interrupted = true; break }
+                let stepBegan = Date()
+                lastStats = trainer.step(training.batch(plan.batch, using: &generator))
+                guard lastStats.loss.isFinite else {
+                    throw TrainingError.invalidPlan("training diverged at step \(state.step) (loss \(lastStats.loss)); try a lower --lr")
+                }
+                state.step += 1
+                let seconds = Date().timeIntervalSince(stepBegan)
+                speed = speed == 0 ? seconds : 0.9 * speed + 0.1 * seconds
+                let elapsed = Date().timeIntervalSince(trainingStart)
+                if plan.steps == nil, let minutes = plan.minutes {
+                    // Training by time: re-estimate the step budget from the speed so far, so the
+                    // cosine schedule ends when the time does.
+                    let remaining = max(0, minutes * 60 - elapsed)
+                    totalSteps = state.step + Int(remaining / max(speed, 1e-6))
+                    trainer.optimizer.schedule.totalSteps = max(totalSteps - startStep, warmup + 1)
+                    if remaining <= 0 { totalSteps = state.step }
+                }
+                events(.progress(TrainingProgress(step: state.step, totalSteps: totalSteps, elapsed: elapsed,
+                                                  secondsLeft: Double(totalSteps - state.step) * speed,
+                                                  samplesPerSecond: Double(plan.batch) / max(speed, 1e-9), stats: lastStats)))
+                if state.step % plan.validateEvery == 0 {
+                    validate(wrap(trainer.model))
+                    try save(wrap(trainer.model))
+                }
+            }
+            state.network = wrap(trainer.model)
+        }
+
+        switch state.network {
+        case .ebt(let model):
+            var trainer = Trainer(model: model, optimizer: optimizer, options: plan.options, seed: plan.seed &+ UInt64(startStep))
+            try train(&trainer) { .ebt($0) }
+        case .baseline(let model):
+            var trainer = Trainer(model: model, optimizer: optimizer, options: plan.options, seed: plan.seed &+ UInt64(startStep))
+            try train(&trainer) { .baseline($0) }
+        }
+        if state.step % plan.validateEvery != 0 || state.step == startStep {
+            validate(state.network)
+            try save(state.network)
+        }
+        return TrainingSummary(steps: state.step, seconds: Date().timeIntervalSince(began), finalLoss: lastStats.loss,
+                               validation: lastValidation, interrupted: interrupted, codecPSNR: codecPSNR)
+    }
+
+    /// Training and held-out clips: `--val` when given, else every tenth clip (at least one when
+    /// there are two or more).
+    func splitClips() throws -> ([URL], [URL]) {
+        let clips = try ClipFinder.clips(in: plan.inputs)
+        guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(plan.inputs.joined(separator: ", "))") }
+        if let validation = plan.validation {
+            let held = try ClipFinder.clips(in: validation)
+            let heldPaths = Set(held.map(\.standardizedFileURL.path))
+            return (clips.filter { !heldPaths.contains($0.standardizedFileURL.path) }, held)
+        }
+        guard clips.count >= 2 else { return (clips, []) }
+        let heldOut = Set(stride(from: clips.count - 1, through: 0, by: -10))
+        return (clips.enumerated().filter { !heldOut.contains($0.offset) }.map(\.element),
+                clips.enumerated().filter { heldOut.contains($0.offset) }.map(\.element))
+    }
+
+    func heldOutCodecPSNR(_ codec: PatchCodec, clips: [EmbeddedClip]) -> Double {
+        // The embeddings kept no pixels, so a few frames of each clip are read again.
+        var total = 0.0, count = 0
+        for clip in clips.prefix(8) {
+            guard let reference = try? FrameBatch.read(clip.url, grid: codec.grid, stride: plan.stride, maxFrames: 16), reference.frames > 0 else { continue }
+            total += codec.reconstructionPSNR(rgb: reference.rgb, frameCount: reference.frames)
+            count += 1
+        }
+        return count > 0 ? total / Double(count) : .nan
+    }
+
+    func parameterCount(_ network: ModelFile.Network) -> Int {
+        switch network {
+        case .ebt(let model): return model.parameterCount
+        case .baseline(let model): return model.parameterCount
+        }
+    }
+}

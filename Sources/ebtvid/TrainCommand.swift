@@ -1,0 +1,122 @@
+import ArgumentParser
+import EBT
+import Foundation
+import Pipeline
+
+/// `ebtvid train`: fit the codec and train an EBT (or the Transformer++ baseline) on clips.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on video clips (folders are searched recursively).",
+        discussion: """
+            Fits the patch codec on the training clips, embeds every clip once, and trains with \
+            AdamW, validating on held-out clips (--val, or every tenth clip) and saving the model \
+            atomically after each validation. Ctrl-C stops cleanly with the model saved.
+            """)
+
+    @Argument(help: "Clips or folders to train on.")
+    var inputs: [String] = []
+
+    @Option(help: "Where to write the model (.safetensors).")
+    var out: String
+
+    @Option(help: "ebt or baseline (Transformer++).")
+    var kind: ModelConfig.Kind = .ebt
+
+    @Option(help: "tiny, small or base.")
+    var size: ModelConfig.Size = .small
+
+    @Option(parsing: .unconditional, help: "Context frames per training window.")
+    var context = 16
+
+    @Option(parsing: .unconditional, help: "Use every k-th frame of each clip.")
+    var stride = 1
+
+    @Option(parsing: .unconditional, help: "Optimiser steps to run.")
+    var steps: Int?
+
+    @Option(parsing: .unconditional, help: "Train for this many minutes instead of a step count.")
+    var minutes: Double?
+
+    @Option(parsing: .unconditional, help: "Windows per batch.")
+    var batch = 16
+
+    @Option(parsing: .unconditional, help: "Peak learning rate (warm-up then cosine decay).")
+    var lr: Float = 1e-3
+
+    @Option(parsing: .unconditional, help: "Seed: the same seed and --steps give the same model.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Continue training the model at --out.")
+    var resume = false
+
+    @Option(help: "Held-out clips or folders for validation.")
+    var val: [String] = []
+
+    @Option(parsing: .unconditional, help: "PCA components per patch (default: fewest reaching 30 dB).")
+    var components: Int?
+
+    @Option(parsing: .unconditional, help: "Thinking steps in training.")
+    var think = 2
+
+    @Option(help: "Where thinking starts: lastFrame, noise or linear.")
+    var start: ThinkingStart = .lastFrame
+
+    @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")
+    var calibration: Float = 0.1
+
+    @Option(parsing: .unconditional, help: "Validate and save every this many steps.")
+    var validateEvery = 100
+
+    func run() throws {
+        var plan = TrainingPlan(inputs: inputs, output: URL(fileURLWithPath: out))
+        plan.validation = val.isEmpty ? nil : val
+        plan.kind = kind
+        plan.size = size
+        plan.context = context
+        plan.stride = stride
+        plan.steps = steps
+        plan.minutes = minutes
+        plan.batch = batch
+        plan.learningRate = lr
+        plan.seed = seed
+        plan.resume = resume
+        plan.components = components
+        plan.options.thinkingSteps = think
+        plan.options.start = start
+        plan.options.calibrationWeight = calibration
+        plan.validateEvery = max(validateEvery, 1)
+        try OutputPath.checkWritable(plan.output)
+
+        let session = try TrainingSession(plan: plan)
+        Interruption.install()
+        let progress = ProgressLine()
+        let summary = try session.run(events: { event in
+            switch event {
+            case .message(let text): progress.message(text)
+            case .warning(let text): progress.message("warning: \(text)")
+            case .progress(let p):
+                let s = p.stats
+                var line = "\(ProgressLine.bar(Double(p.step) / Double(max(p.totalSteps, 1)))) step \(p.step)/\(p.totalSteps)"
+                line += String(format: "  loss %.4f", s.loss)
+                if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) }
+                line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, ProgressLine.duration(p.secondsLeft))
+                progress.update(line)
+            case .validation(let step, let errors):
+                var line = String(format: "validation at step %d: mse %.4f vs copy-last %.4f (%+.1f%%)", step, errors.model, errors.copyLast,
+                                  100 * (errors.model / max(errors.copyLast, 1e-12) - 1))
+                if let energy = errors.energy { line += String(format: ", mean energy %.3f", energy) }
+                progress.message(line)
+            case .checkpoint: break
+            }
+        }, shouldStop: { Interruption.requested })
+        progress.finish()
+        var last = "saved \(out) after \(summary.steps) steps in \(ProgressLine.duration(summary.seconds))"
+        if summary.interrupted { last += " (interrupted)" }
+        print(last)
+    }
+}
+
+extension ModelConfig.Kind: ExpressibleByArgument {}
+extension ModelConfig.Size: ExpressibleByArgument {}
+extension ThinkingStart: ExpressibleByArgument {}
