@@ -124,7 +124,7 @@ public func pow(_ x: Tensor, _ p: Float) -> Tensor {
 
 /// |x|; its derivative uses sign(x), a constant, so |x| has a zero second derivative (away from 0).
 public func abs(_ x: Tensor) -> Tensor {
-    Tensor.record(x.mapped { pointwiseMax($0, -$0) }, [x]) { [{ g, _ in g * sign(x) }] }
+    Tensor.record(x.mapped { VectorMath.maximum($0, -$0) }, [x]) { [{ g, _ in g * sign(x) }] }
 }
 
 /// -1, 0 or +1 per element; piecewise constant, so it carries no history.
@@ -166,12 +166,12 @@ public func tanh(_ x: Tensor) -> Tensor {
 }
 
 public func relu(_ x: Tensor) -> Tensor {
-    Tensor.record(x.mapped { pointwiseMax($0, Vector(repeating: 0)) }, [x]) { [{ g, _ in g * greater(x, 0) }] }
+    Tensor.record(x.mapped { VectorMath.maximum($0, Vector(repeating: 0)) }, [x]) { [{ g, _ in g * greater(x, 0) }] }
 }
 
 /// Limits every element to [low, high]; the gradient passes only where the input was inside.
 public func clamp(_ x: Tensor, min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
-    let forward = x.mapped { pointwiseMin(pointwiseMax($0, Vector(repeating: low)), Vector(repeating: high)) }
+    let forward = x.mapped { VectorMath.minimum(VectorMath.maximum($0, Vector(repeating: low)), Vector(repeating: high)) }
     return Tensor.record(forward, [x]) {
         [{ g, _ in
             let inside = x.mapped { v in Vector(repeating: 0).replacing(with: 1, where: (v .>= low) .& (v .<= high)) }

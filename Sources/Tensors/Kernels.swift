@@ -147,7 +147,7 @@ enum Kernels {
 enum VectorMath {
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = pointwiseMax(pointwiseMin(x, Vector(repeating: 88.37)), Vector(repeating: -87.33))
+        let clamped = VectorMath.maximum(VectorMath.minimum(x, Vector(repeating: 88.37)), Vector(repeating: -87.33))
         // Adding 1.5·2²³ rounds to an integer n and leaves n in the low mantissa bits, which
         // avoids the scalar float→int conversion the generic SIMD initializer compiles to.
         let magic = Vector(repeating: 12_582_912)
@@ -164,6 +164,14 @@ enum VectorMath {
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
         return p * unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
     }
+
+    /// Lane-wise max and min as compare-and-blend, which always inlines (the standard library's
+    /// generic `pointwiseMax` stays an out-of-line call inside these loops).
+    @inline(__always)
+    static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .> a) }
+
+    @inline(__always)
+    static func minimum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .< a) }
 
     @inline(__always)
     static func sigmoid(_ x: Vector) -> Vector { 1 / (1 + exp(-x)) }

@@ -15,7 +15,7 @@ public func smoothL1Loss(_ prediction: Tensor, _ target: Tensor, beta: Float = 1
 func smoothL1(_ d: Tensor, beta: Float) -> Tensor {
     let betaVector = Vector(repeating: beta)
     let forward = d.mapped { v in
-        let magnitude = pointwiseMax(v, -v)
+        let magnitude = VectorMath.maximum(v, -v)
         let quadratic = v * v * (0.5 / beta)
         return quadratic.replacing(with: magnitude - 0.5 * beta, where: magnitude .>= betaVector)
     }

@@ -34,7 +34,7 @@ extension Tensor {
         let resolved = Shape.axis(axis, rank: rank)
         var kept = shape
         kept[resolved] = 1
-        let value = detached().reduced(axis: resolved, initial: -.infinity) { pointwiseMax($0, $1) }
+        let value = detached().reduced(axis: resolved, initial: -.infinity) { VectorMath.maximum($0, $1) }
         var finalShape = shape
         if keepDims { finalShape[resolved] = 1 } else { finalShape.remove(at: resolved) }
         let result = Tensor(storage: value.storage, shape: finalShape)
