@@ -6,6 +6,7 @@ import Foundation
 let groups: [(name: String, run: () throws -> Void)] = [
     ("decode", runDecodeBenchmarks),
     ("tensors", runTensorBenchmarks),
+    ("model", runModelBenchmarks),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -8,6 +8,8 @@ public enum OneStepEvaluation {
         public var model: Float
         /// The same for copy-last-frame.
         public var copyLast: Float
+        /// The same for linear extrapolation 2·x_t − x_{t−1} (copy-last for the first frame).
+        public var linear: Float
         /// Mean energy of the EBT's predictions (nil for the baseline).
         public var energy: Float?
     }
@@ -16,9 +18,11 @@ public enum OneStepEvaluation {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let copyLast = mseLoss(observed, targets).item
+        let previous = concat([observed.sliced(axis: 1, 0..<1), observed.sliced(axis: 1, 0..<(length - 1))], axis: 1)
+        let linear = mseLoss(observed * 2 - previous, targets).item
         switch network {
         case .baseline(let model):
-            return Errors(model: withoutGradient { mseLoss(model(observed), targets).item }, copyLast: copyLast, energy: nil)
+            return Errors(model: withoutGradient { mseLoss(model(observed), targets).item }, copyLast: copyLast, linear: linear, energy: nil)
         case .ebt(let model):
             let positions = Array(1...length)
             let context = withoutGradient { model.observe(observed) }
@@ -30,7 +34,7 @@ public enum OneStepEvaluation {
                               finalEnergy: true, using: &generator)
             }
             return Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
-                          energy: thought.energies.last!.mean().item)
+                          linear: linear, energy: thought.energies.last!.mean().item)
         }
     }
 }

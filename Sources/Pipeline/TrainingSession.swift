@@ -27,6 +27,10 @@ public struct TrainingPlan: Sendable {
     public var patchSize = 8
     public var options = TrainingOptions()
     public var validateEvery = 100
+    /// Initial thinking step size α.
+    public var initialStepSize: Float = 4
+    /// Learning-rate factor for α relative to the weights.
+    public var stepSizeLearningRate: Float = 1
 
     public init(inputs: [String], output: URL) {
         self.inputs = inputs
@@ -155,7 +159,7 @@ public struct TrainingSession {
 
         // The model: fresh from the seed, or the checkpoint's weights.
         let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
-                                 context: plan.context, thinkingSteps: plan.options.thinkingSteps)
+                                 context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize)
         var generator = SeededGenerator(seed: plan.seed)
         var network: ModelFile.Network
         if let resumed {
@@ -188,7 +192,7 @@ public struct TrainingSession {
         let warmup = 50
         let optimizer = AdamW(schedule: LearningRateSchedule(peak: plan.learningRate, warmupSteps: warmup, totalSteps: totalSteps,
                                                              floor: plan.learningRate * 0.1),
-                              weightDecay: 0.05, maxGradientNorm: 1, learningRateMultipliers: ["logStepSize": 10])
+                              weightDecay: 0.05, maxGradientNorm: 1, learningRateMultipliers: ["logStepSize": plan.stepSizeLearningRate])
         let trainingStart = Date()
         var lastStats = TrainingStats()
         var lastValidation: OneStepEvaluation.Errors?

@@ -65,6 +65,12 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")
     var calibration: Float = 0.1
 
+    @Option(parsing: .unconditional, help: "Initial thinking step size α.")
+    var alpha: Float = 4
+
+    @Option(parsing: .unconditional, help: "Learning-rate factor of α relative to the weights.")
+    var alphaLr: Float = 1
+
     @Option(parsing: .unconditional, help: "Validate and save every this many steps.")
     var validateEvery = 100
 
@@ -86,6 +92,8 @@ struct TrainCommand: ParsableCommand {
         plan.options.start = start
         plan.options.calibrationWeight = calibration
         plan.validateEvery = max(validateEvery, 1)
+        plan.initialStepSize = alpha
+        plan.stepSizeLearningRate = alphaLr
         try OutputPath.checkWritable(plan.output)
 
         let session = try TrainingSession(plan: plan)
@@ -103,8 +111,8 @@ struct TrainCommand: ParsableCommand {
                 line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, ProgressLine.duration(p.secondsLeft))
                 progress.update(line)
             case .validation(let step, let errors):
-                var line = String(format: "validation at step %d: mse %.4f vs copy-last %.4f (%+.1f%%)", step, errors.model, errors.copyLast,
-                                  100 * (errors.model / max(errors.copyLast, 1e-12) - 1))
+                var line = String(format: "validation at step %d: mse %.4f vs copy-last %.4f (%+.1f%%), linear %.4f", step, errors.model, errors.copyLast,
+                                  100 * (errors.model / max(errors.copyLast, 1e-12) - 1), errors.linear)
                 if let energy = errors.energy { line += String(format: ", mean energy %.3f", energy) }
                 progress.message(line)
             case .checkpoint: break

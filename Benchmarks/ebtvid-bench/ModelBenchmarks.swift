@@ -1,0 +1,40 @@
+import EBT
+import Foundation
+import Tensors
+
+/// The EBT's training and inference speed (issues: EBT training, predict).
+///
+/// - `ebt_train_samples_per_s`: full training steps (observed stream, two thinking steps with
+///   exact second-order gradients, calibration, AdamW) of the base EBT — width 256, 4 layers,
+///   4 heads, context 16, embedding 1024 (64 patches × 16), batch 16 — in windows per second.
+///   The PyTorch reference of the same algorithm runs about 47/s on this machine class.
+/// - `ebt_train_gflops`: the sgemm work those steps issue, per second.
+/// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on the
+///   same model, observed stream included, median of 50.
+func runModelBenchmarks() throws {
+    let config = ModelConfig(kind: .ebt, size: .base, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2)
+    var generator = SeededGenerator(seed: 1)
+    let model = EnergyModel(config, using: &generator)
+    var trainer = Trainer(model: model, optimizer: AdamW(learningRate: 1e-4), options: TrainingOptions(thinkingSteps: 2), seed: 2)
+    let batches = (0..<4).map { _ in Tensor.randn([16, 17, 1024], using: &generator) }
+    for batch in batches.prefix(2) { _ = trainer.step(batch) }  // warm-up: allocator and thread pools
+    let steps = 12
+    let flopsBefore = GemmCounter.floatingPointOperations
+    let start = DispatchTime.now().uptimeNanoseconds
+    for i in 0..<steps { _ = trainer.step(batches[i % batches.count]) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    report("ebt_train_samples_per_s", Double(steps * 16) / seconds, decimals: 1)
+    report("ebt_train_gflops", Double(GemmCounter.floatingPointOperations - flopsBefore) / seconds / 1e9, decimals: 1)
+
+    let predictor = Predictor(network: .ebt(trainer.model))
+    let context = (0..<16).map { _ in Tensor.randn([1024], using: &generator).scalars }
+    let options = PredictionOptions(thinkingSteps: 8)
+    _ = predictor.predictNext(after: context, options: options)
+    var times: [Double] = []
+    for _ in 0..<50 {
+        let begin = DispatchTime.now().uptimeNanoseconds
+        _ = predictor.predictNext(after: context, options: options)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
+    }
+    report("predict_next_frame_ms", times.sorted()[times.count / 2], decimals: 2)
+}
