@@ -17,16 +17,29 @@ public struct ObservedContext {
 /// Two streams share one backbone. The observed stream is causal over frames x₀…x_{S−1}. The
 /// predicted stream holds candidates; the candidate for frame q sits at position q and attends to
 /// the observed frames before q and to itself, never to another candidate, so every candidate's
-/// energy is independent of the others and of later frames. The energy head reads each candidate's
-/// final state and gives one energy term per patch; their sum is the candidate's energy.
-/// Splitting the scalar this way (a change from a single-output head) costs nothing and lets the
-/// per-patch terms be trained and read as a map of *where* the model is unsure.
+/// energy is independent of the others and of later frames.
+///
+/// The energy head is structured (a change from the design's single linear output, made because a
+/// plain scalar head left thinking unable to learn within minutes: its ∇ŷE started tiny and
+/// random, and training shrank it rather than shaping it). From each candidate's final state the
+/// head reads a correction Δ (one value per embedding dimension) and a level c (one per patch):
+///
+///     E(x, ŷ) = Σ_patches [ ½ Σ_k Δ_pk(x, ŷ)² + c_p(x, ŷ) ]
+///
+/// The bowl term is low where the model finds the candidate compatible with the context; its
+/// gradient starts at zero (so thinking starts as copy-last, not as noise) and is about −Δ, which a
+/// first-order path trains directly. The level term carries what the bowl cannot: how large the
+/// remaining error is expected to be, trained by the calibration loss, so the final energy ranks
+/// errors. Both are per patch, which is what makes the per-patch uncertainty map.
 public struct EnergyModel: Layer {
     public let config: ModelConfig
     public var backbone: Backbone
     /// Added to every candidate's projection so the blocks can tell the two streams apart.
     public var candidateMarker: Tensor
     public var finalNorm: RMSNorm
+    /// Δ: the correction the model would make to each embedding value.
+    public var correctionHead: Linear
+    /// c: each patch's energy level.
     public var energyHead: Linear
     /// log α: thinking's step size is exp of this, which keeps it positive without a clamp whose
     /// gradient would vanish at the boundary.
@@ -38,6 +51,7 @@ public struct EnergyModel: Layer {
         backbone = Backbone(config, using: &generator)
         candidateMarker = Tensor.randn([config.width], std: 0.02, using: &generator).asParameter()
         finalNorm = RMSNorm(config.width)
+        correctionHead = Linear(config.width, config.embeddingSize, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
         energyHead = Linear(config.width, config.patchCount, std: 0.02, using: &generator)
         logStepSize = Tensor(shape: [1], scalars: [Foundation.log(config.initialStepSize)]).asParameter()
     }
@@ -61,7 +75,11 @@ public struct EnergyModel: Layer {
         for (block, prefix) in zip(backbone.blocks, context.keyValues) {
             h = block.forward(h, positions: positions, mask: mask, prefix: prefix).output
         }
-        return energyHead(finalNorm(h))
+        let state = finalNorm(h)
+        let correction = correctionHead(state)
+        let patches = config.patchCount, values = config.embeddingSize / patches
+        let bowl = square(correction).reshaped([h.shape[0], positions.count, patches, values]).sum(axis: -1) * 0.5
+        return bowl + energyHead(state)
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.
@@ -73,6 +91,7 @@ public struct EnergyModel: Layer {
         var all = backbone.parameters(prefixed: "backbone")
         all.append(("candidateMarker", candidateMarker))
         all += finalNorm.parameters(prefixed: "finalNorm")
+        all += correctionHead.parameters(prefixed: "correctionHead")
         all += energyHead.parameters(prefixed: "energyHead")
         all.append(("logStepSize", logStepSize))
         return all
@@ -81,6 +100,7 @@ public struct EnergyModel: Layer {
     public mutating func loadParameters(_ parameters: [String: Tensor]) throws {
         try backbone.loadParameters(parameters.childEntries("backbone"))
         try finalNorm.loadParameters(parameters.childEntries("finalNorm"))
+        try correctionHead.loadParameters(parameters.childEntries("correctionHead"))
         try energyHead.loadParameters(parameters.childEntries("energyHead"))
         for (name, keyPath) in [("candidateMarker", \EnergyModel.candidateMarker), ("logStepSize", \EnergyModel.logStepSize)] {
             guard let tensor = parameters[name] else { throw LayerError.missingParameter(name) }

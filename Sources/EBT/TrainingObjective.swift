@@ -11,8 +11,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var langevinNoise: Float
     public var truncated: Bool
     public var start: ThinkingStart
-    /// Weight of the loss pulling each per-patch energy term toward that patch's actual squared
-    /// error. Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
+    /// Weight of the loss pulling each per-patch energy term toward half that patch's actual
+    /// squared error (the scale of the energy's bowl term). Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
     /// level come out anti-correlated with error. This makes the level an error estimate.
     public var calibrationWeight: Float
     public var smoothL1Beta: Float
@@ -75,9 +75,11 @@ extension EnergyModel: TrainableModel {
         let calibration = zip(thought.candidates, thought.patchEnergies).map { candidate, patchEnergies -> Tensor in
             let error = withoutGradient {
                 square(candidate.detached() - targets.detached())
-                    .reshaped(patchEnergies.shape + [config.embeddingSize / patches]).mean(axis: -1)
+                    .reshaped(patchEnergies.shape + [config.embeddingSize / patches]).sum(axis: -1) * 0.5
             }
-            return mseLoss(patchEnergies, error)
+            // Compared per embedding value, so the weight means the same whatever the patch size.
+            let perValue = 1 / Float(config.embeddingSize / patches)
+            return mseLoss(patchEnergies * perValue, error * perValue)
         }
         let calibrationLoss = calibration.dropFirst().reduce(calibration[0], +) / Float(calibration.count)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight

@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+import EBT
+import Tensors
+@testable import Pipeline
+
+/// The repository's committed sample clips.
+let committedClips = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("clips")
+
+final class TrainingSessionTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func plan(_ name: String, steps: Int, kind: ModelConfig.Kind = .ebt) -> TrainingPlan {
+        var plan = TrainingPlan(inputs: [committedClips.path], output: folder.appendingPathComponent(name))
+        plan.kind = kind
+        plan.size = .tiny
+        plan.context = 6
+        plan.steps = steps
+        plan.batch = 8
+        plan.learningRate = 2e-3
+        plan.components = 8
+        plan.frameSize = 32
+        plan.validateEvery = 1000
+        plan.seed = 7
+        return plan
+    }
+
+    func train(_ plan: TrainingPlan) throws -> (TrainingSummary, [Float]) {
+        var losses: [Float] = []
+        let summary = try TrainingSession(plan: plan).run(events: { event in
+            if case .progress(let progress) = event { losses.append(progress.stats.lastStepLoss) }
+        })
+        return (summary, losses)
+    }
+
+    func testTrainingLossFallsOnTheCommittedClips() throws {
+        for kind in ModelConfig.Kind.allCases {
+            let (summary, losses) = try train(plan("\(kind).safetensors", steps: 150, kind: kind))
+            XCTAssertEqual(summary.steps, 150)
+            XCTAssertEqual(losses.count, 150)
+            let first = losses.prefix(15).reduce(0, +) / 15, last = losses.suffix(15).reduce(0, +) / 15
+            XCTAssertLessThan(last, 0.8 * first, "\(kind): training loss should fall")
+            let model = try ModelFile(contentsOf: folder.appendingPathComponent("\(kind).safetensors"))
+            XCTAssertEqual(model.network.config.kind, kind)
+            XCTAssertEqual(model.notes["steps"], "150")
+            XCTAssertNotNil(summary.validation, "every tenth clip is held out for validation")
+        }
+    }
+
+    func testTheSameSeedGivesTheSameModel() throws {
+        _ = try train(plan("a.safetensors", steps: 4))
+        _ = try train(plan("b.safetensors", steps: 4))
+        var other = plan("c.safetensors", steps: 4)
+        other.seed = 8
+        _ = try train(other)
+        let a = try SafetensorsFile(contentsOf: folder.appendingPathComponent("a.safetensors")).entries
+        XCTAssertEqual(a, try SafetensorsFile(contentsOf: folder.appendingPathComponent("b.safetensors")).entries)
+        XCTAssertNotEqual(a, try SafetensorsFile(contentsOf: folder.appendingPathComponent("c.safetensors")).entries)
+    }
+
+    func testResumeContinuesFromTheSavedStep() throws {
+        var first = plan("r.safetensors", steps: 3)
+        _ = try train(first)
+        first.resume = true
+        let (summary, _) = try train(first)
+        XCTAssertEqual(summary.steps, 6)
+        XCTAssertEqual(try ModelFile(contentsOf: first.output).notes["steps"], "6")
+    }
+
+    func testStoppingEarlySavesTheModel() throws {
+        var calls = 0
+        let summary = try TrainingSession(plan: plan("s.safetensors", steps: 1000)).run(events: { _ in }, shouldStop: {
+            calls += 1
+            return calls > 5
+        })
+        XCTAssertTrue(summary.interrupted)
+        XCTAssertEqual(summary.steps, 5)
+        XCTAssertEqual(try ModelFile(contentsOf: folder.appendingPathComponent("s.safetensors")).notes["steps"], "5")
+    }
+
+    func testBadPlansAreRefused() {
+        var bad = plan("x.safetensors", steps: 10)
+        bad.context = 0
+        XCTAssertThrowsError(try TrainingSession(plan: bad)) { XCTAssertTrue("\($0)".contains("context")) }
+        var missing = plan("x.safetensors", steps: 10)
+        missing.inputs = [folder.appendingPathComponent("nowhere").path]
+        XCTAssertThrowsError(try TrainingSession(plan: missing).run(events: { _ in })) { XCTAssertTrue("\($0)".contains("no such file")) }
+        var empty = plan("x.safetensors", steps: 10)
+        empty.inputs = [folder.path]
+        XCTAssertThrowsError(try TrainingSession(plan: empty).run(events: { _ in })) { XCTAssertTrue("\($0)".contains("no video files")) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.safetensors").path))
+    }
+}
