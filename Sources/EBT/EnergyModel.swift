@@ -29,8 +29,9 @@ public struct ObservedContext {
 /// The bowl term is low where the model finds the candidate compatible with the context; its
 /// gradient starts at zero (so thinking starts as copy-last, not as noise) and is about −Δ, which a
 /// first-order path trains directly. The level term carries what the bowl cannot: how large the
-/// remaining error is expected to be, trained by the calibration loss, so the final energy ranks
-/// errors. Both are per patch, which is what makes the per-patch uncertainty map.
+/// remaining error is expected to be, trained by the calibration loss on a stop-gradient copy of
+/// the state, so the final energy can rank errors without steering the descent. Both are per
+/// patch, which is what makes the per-patch uncertainty map.
 public struct EnergyModel: Layer {
     public let config: ModelConfig
     public var backbone: Backbone
@@ -63,9 +64,15 @@ public struct EnergyModel: Layer {
         ObservedContext(keyValues: backbone.observe(frames, wantsOutput: false).keyValues, frames: frames)
     }
 
-    /// Per-patch energy terms [batch, count, patches] of candidates [batch, count, embedding], where
+    /// Per-patch energies [batch, count, patches] of candidates [batch, count, embedding], where
     /// candidate j is a guess for frame `positions[j]` (which must lie in 1...context.length).
     public func patchEnergies(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
+        let terms = energyTerms(candidates, at: positions, context: context)
+        return terms.bowl + terms.level
+    }
+
+    /// The two parts of the per-patch energy, each [batch, count, patches]: the bowl ½‖Δ‖² and the level c.
+    public func energyTerms(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> (bowl: Tensor, level: Tensor) {
         precondition(candidates.shape[1] == positions.count, "\(candidates.shape[1]) candidates for \(positions.count) positions")
         let observed = context.length
         let mask = AttentionMask.additive(rows: positions.count, columns: observed + positions.count) { row, column in
@@ -79,7 +86,11 @@ public struct EnergyModel: Layer {
         let correction = correctionHead(state)
         let patches = config.patchCount, values = config.embeddingSize / patches
         let bowl = square(correction).reshaped([h.shape[0], positions.count, patches, values]).sum(axis: -1) * 0.5
-        return bowl + energyHead(state)
+        // The level reads a stop-gradient copy of the state: it must not steer thinking (its
+        // gradient, large from the start, swamped the bowl's and stalled learning in trials) nor
+        // bend the backbone toward predicting error instead of the frame. It is a calibrated
+        // read-out of how unsure the state is.
+        return (bowl, energyHead(state.detached()))
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.

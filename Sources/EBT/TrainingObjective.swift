@@ -18,7 +18,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var smoothL1Beta: Float
 
     public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
-                truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 0.1,
+                truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
                 smoothL1Beta: Float = 1) {
         self.thinkingSteps = thinkingSteps
         self.extraSteps = extraSteps
@@ -71,17 +71,18 @@ extension EnergyModel: TrainableModel {
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
         let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
+        // Calibrate the level at the final candidate, where the energy is read as uncertainty: the
+        // level learns the squared error the bowl does not explain. Only the level is pulled, so
+        // calibration cannot bend the correction Δ that thinking follows.
         let patches = config.patchCount
-        let calibration = zip(thought.candidates, thought.patchEnergies).map { candidate, patchEnergies -> Tensor in
-            let error = withoutGradient {
-                square(candidate.detached() - targets.detached())
-                    .reshaped(patchEnergies.shape + [config.embeddingSize / patches]).sum(axis: -1) * 0.5
-            }
-            // Compared per embedding value, so the weight means the same whatever the patch size.
-            let perValue = 1 / Float(config.embeddingSize / patches)
-            return mseLoss(patchEnergies * perValue, error * perValue)
+        let final = thought.prediction.detached()
+        let terms = energyTerms(final, at: positions, context: context)
+        let error = withoutGradient {
+            square(final - targets.detached()).reshaped(terms.level.shape + [config.embeddingSize / patches]).sum(axis: -1) * 0.5
         }
-        let calibrationLoss = calibration.dropFirst().reduce(calibration[0], +) / Float(calibration.count)
+        // Compared per embedding value, so the weight means the same whatever the patch size.
+        let perValue = 1 / Float(config.embeddingSize / patches)
+        let calibrationLoss = mseLoss((terms.level + terms.bowl.detached()) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight
 
         let energies = thought.energies

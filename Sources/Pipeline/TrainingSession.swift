@@ -28,7 +28,7 @@ public struct TrainingPlan: Sendable {
     public var options = TrainingOptions()
     public var validateEvery = 100
     /// Initial thinking step size α.
-    public var initialStepSize: Float = 4
+    public var initialStepSize: Float = 1
     /// Learning-rate factor for α relative to the weights.
     public var stepSizeLearningRate: Float = 1
 

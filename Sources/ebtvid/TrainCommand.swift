@@ -63,10 +63,10 @@ struct TrainCommand: ParsableCommand {
     var start: ThinkingStart = .lastFrame
 
     @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")
-    var calibration: Float = 0.1
+    var calibration: Float = 1
 
     @Option(parsing: .unconditional, help: "Initial thinking step size α.")
-    var alpha: Float = 4
+    var alpha: Float = 1
 
     @Option(parsing: .unconditional, help: "Learning-rate factor of α relative to the weights.")
     var alphaLr: Float = 1

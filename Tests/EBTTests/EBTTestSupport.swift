@@ -6,7 +6,9 @@ import Tensors
 /// Small, exactly predictable sequences: each pair of embedding dimensions rotates by its own
 /// angle every frame, so the next frame is a fixed linear function of the last two and a model
 /// has something real to learn, while copying the last frame is clearly wrong.
-func rotatingWindows(batch: Int, length: Int, embedding: Int, seed: UInt64) -> Tensor {
+/// With `noise`, each window gets its own noise level (uniform in 0...noise) on every frame: the
+/// context shows how noisy a window is, so a calibrated energy can tell which predictions will miss.
+func rotatingWindows(batch: Int, length: Int, embedding: Int, seed: UInt64, noise: Float = 0) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     var values = [Float](repeating: 0, count: batch * length * embedding)
     for b in 0..<batch {
@@ -20,6 +22,8 @@ func rotatingWindows(batch: Int, length: Int, embedding: Int, seed: UInt64) -> T
                 values[base + 1] = radius * sin(phase + angle * Float(t))
             }
         }
+        let level = noise * generator.nextUnitFloat()
+        for i in (b * length * embedding)..<((b + 1) * length * embedding) { values[i] += level * generator.nextNormal() }
     }
     return Tensor(shape: [batch, length, embedding], scalars: values)
 }
@@ -38,4 +42,11 @@ func runPython(_ script: String, arguments: [String]) throws -> Int32 {
     process.waitUntilExit()
     if process.terminationStatus == 77 { throw XCTSkip("python3 safetensors is not installed") }
     return process.terminationStatus
+}
+
+func pearson(_ a: [Double], _ b: [Double]) -> Double {
+    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+    let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+    let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
+    return cov / (va * vb).squareRoot()
 }

@@ -4,8 +4,9 @@ import PatchCodec
 @testable import EBT
 
 final class TrainingTests: XCTestCase {
-    /// A tiny EBT trained briefly on rotating sequences: the loss falls, thinking lowers the energy
-    /// step by step on held-out sequences, and the prediction beats copying the last frame.
+    /// A tiny EBT trained briefly on rotating sequences with window-dependent noise: the loss
+    /// falls, thinking lowers the energy step by step on held-out sequences, and the prediction
+    /// beats copying the last frame.
     func testTinyEBTLearnsAndThinkingDescends() {
         var generator = SeededGenerator(seed: 5)
         let model = EnergyModel(tinyConfig(), using: &generator)
@@ -14,14 +15,14 @@ final class TrainingTests: XCTestCase {
                               options: TrainingOptions(thinkingSteps: 2), seed: 9)
         var losses: [Float] = []
         for step in 0..<300 {
-            let stats = trainer.step(rotatingWindows(batch: 8, length: 7, embedding: 16, seed: UInt64(100 + step)))
+            let stats = trainer.step(rotatingWindows(batch: 8, length: 7, embedding: 16, seed: UInt64(100 + step), noise: 0.2))
             losses.append(stats.loss)
             if step % 50 == 0 || step == 299 { print("step \(step) loss \(stats.loss) first \(stats.firstStepLoss) last \(stats.lastStepLoss) cal \(stats.calibrationLoss) gap \(stats.energyGap) alpha \(stats.stepSize)") }
         }
         let early = losses[0..<10].reduce(0, +) / 10, late = losses[290...].reduce(0, +) / 10
-        XCTAssertLessThan(late, 0.5 * early, "training loss should at least halve")
+        XCTAssertLessThan(late, 0.7 * early, "training loss should fall")
 
-        let heldOut = rotatingWindows(batch: 16, length: 7, embedding: 16, seed: 999_999)
+        let heldOut = rotatingWindows(batch: 32, length: 7, embedding: 16, seed: 999_999, noise: 0.2)
         let trained = trainer.model
         let observed = heldOut.sliced(axis: 1, 0..<6), targets = heldOut.sliced(axis: 1, 1..<7)
         let context = withoutGradient { trained.observe(observed) }
@@ -36,7 +37,7 @@ final class TrainingTests: XCTestCase {
         for k in 1..<energies.count { XCTAssertLessThan(energies[k], energies[k - 1], "energy rose at step \(k)") }
         let copyLast = mseLoss(start, targets).item, predicted = mseLoss(thought.prediction.detached(), targets).item
         print("held-out mse: copy-last \(copyLast) ebt \(predicted)")
-        XCTAssertLessThan(predicted, 0.5 * copyLast)
+        XCTAssertLessThan(predicted, 0.7 * copyLast)
     }
 }
 
