@@ -7,7 +7,7 @@ RELEASE    := -c release
 BIN        := .build/release/ebtvid
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench build test demo bench clean default-model
+.PHONY: setup setup-bench build test demo bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -26,6 +26,7 @@ build: setup
 
 ## Numeric tests run in release: debug Swift is ~50x slower.
 test: setup
+	@python3 -c 'import safetensors' 2>/dev/null || pip install -q safetensors 2>/dev/null || echo "(python safetensors unavailable: its interop tests will skip)"
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
 
@@ -34,6 +35,7 @@ demo: build
 	$(BIN) synth --out outputs/demo/synth --count 2 --frames 48 --size 128 --seed 7
 	$(BIN) info clips/*.mp4
 	$(BIN) frames $$(ls clips/*.mp4 | head -1) --size 64x64 --out outputs/demo/frames.npy
+	$(BIN) train clips --size tiny --steps 300 --context 8 --batch 8 --validate-every 100 --out outputs/demo/tiny-ebt.safetensors
 	@echo "demo outputs are in outputs/demo/"
 
 bench: setup-bench
