@@ -32,11 +32,11 @@ struct BouncingShapesScene: SyntheticScene {
     private let background: ProceduralTexture
     private var shapes: [Shape]
     private let swerves: [SyntheticClip.Event]
-    private var random: SeededGenerator
+    private var random: SplitMix64
     private var lastFrame = -1
 
     init(seed: UInt64, size: Int, events: [SyntheticClip.Event]) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let scale = Double(size) / 64
         let count = random.integer(2...4)
         let background = ProceduralTexture(seed: random.next(), size: 128, contrast: 0.5)

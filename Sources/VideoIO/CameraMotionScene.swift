@@ -7,7 +7,7 @@ struct CameraMotionScene: SyntheticScene {
     private let world: ProceduralTexture
     private let zooms: Bool
     private let events: [SyntheticClip.Event]
-    private var random: SeededGenerator
+    private var random: SplitMix64
     private var lastFrame = -1
     /// Pan: top-left of the view in texels and its velocity per frame.
     private var x: Double, y: Double, vx: Double, vy: Double
@@ -15,7 +15,7 @@ struct CameraMotionScene: SyntheticScene {
     private var scale: Double, rate: Double
 
     init(seed: UInt64, size: Int, zooms: Bool, events: [SyntheticClip.Event]) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         world = ProceduralTexture(seed: random.next(), size: 256, contrast: 1.2)
         let speed = random.uniform(0.7...2.0) * Double(size) / 64
         let angle = random.uniform(0...(2 * Double.pi))

@@ -13,7 +13,7 @@ public struct ProceduralTexture: Sendable {
 
     /// `contrast` scales the brightness detail (1 = about ±50 levels).
     public init(seed: UInt64, size: Int = 128, contrast: Double = 1) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let palette = (0..<3).map { _ in (0..<3).map { _ in Float(random.uniform(70...185)) } }
         // Gratings with whole cycles per tile keep the texture seamless when it wraps; larger
         // tiles get proportionally more cycles so detail per pixel is the same at every size.

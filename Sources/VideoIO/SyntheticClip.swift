@@ -56,7 +56,7 @@ public struct SyntheticClip: Sendable {
         self.fps = fps
         self.setIndex = setIndex
         self.setSeed = setSeed
-        var random = SeededGenerator(seed: seed ^ 0xE7E4_75A1_D3C2_B1F0)
+        var random = SplitMix64(seed: seed ^ 0xE7E4_75A1_D3C2_B1F0)
         self.events = surprises ? Self.planEvents(kind: kind, frameCount: frameCount, random: &random) : []
     }
 
@@ -64,7 +64,7 @@ public struct SyntheticClip: Sendable {
     /// second clip has surprises, so six consecutive clips cover every combination.
     public static func member(ofSetWithSeed seed: UInt64, index: Int, size: Int, frameCount: Int,
                               fps: Double = 24) -> SyntheticClip {
-        var mixer = SeededGenerator(seed: seed &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
+        var mixer = SplitMix64(seed: seed &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
         let kinds = Kind.allCases
         return SyntheticClip(seed: mixer.next(), kind: kinds[index % kinds.count], size: size,
                              frameCount: frameCount, fps: fps, surprises: index % 2 == 1,
@@ -124,7 +124,7 @@ public struct SyntheticClip: Sendable {
                               surpriseFrames: surpriseFrames, events: events)
     }
 
-    private static func planEvents(kind: Kind, frameCount: Int, random: inout SeededGenerator) -> [Event] {
+    private static func planEvents(kind: Kind, frameCount: Int, random: inout SplitMix64) -> [Event] {
         let early = max(1, frameCount / 4), late = max(early, frameCount * 3 / 4 - 1)
         switch kind {
         case .pan:

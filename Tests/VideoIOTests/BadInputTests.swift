@@ -38,7 +38,7 @@ final class BadInputTests: XCTestCase {
 
     func testRandomBytesNamedMP4() throws {
         let url = directory.appendingPathComponent("noise.mp4")
-        var random = SeededGenerator(seed: 99)
+        var random = SplitMix64(seed: 99)
         try Data((0..<20_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }).write(to: url)
         let error = try XCTUnwrap(openingError(url))
         switch error {

@@ -1,7 +1,7 @@
 /// SplitMix64: a tiny, fast, well-mixed generator whose output depends only on its seed, on every
 /// platform and Swift version. Synthetic clips must be reproducible pixel for pixel from a seed,
 /// which `SystemRandomNumberGenerator` (unseeded) cannot give.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) {

@@ -1,0 +1,177 @@
+import EBT
+import Foundation
+import PatchCodec
+import VideoIO
+
+/// What `ebtvid predict` was asked to do.
+public struct PredictRequest {
+    public var clip: URL
+    public var output: URL
+    /// Context frames (default: the model's training context).
+    public var context: Int?
+    public var horizon = 8
+    /// First frame of the window; nil takes the last context + horizon frames of the clip, so that
+    /// ground truth exists when the clip is long enough.
+    public var start: Int?
+    public var options: PredictionOptions
+    /// Output frames are the model's frames enlarged this many times.
+    public var scale = 4
+
+    public init(clip: URL, output: URL, options: PredictionOptions) {
+        self.clip = clip
+        self.output = output
+        self.options = options
+    }
+}
+
+/// One predicted frame's record in frames.json / frames.csv.
+public struct PredictedFrame: Codable {
+    public var index: Int
+    public var step: Int
+    public var energyTrace: [Float]
+    public var energy: Float?
+    public var uncertainty: Float?
+    public var psnr: Double?
+    public var ssim: Double?
+    public var mse: Double?
+    public var copyLastPSNR: Double?
+    public var copyLastSSIM: Double?
+    public var copyLastMSE: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case index, step, energy, uncertainty, psnr, ssim, mse
+        case energyTrace = "energy_trace"
+        case copyLastPSNR = "copy_last_psnr"
+        case copyLastSSIM = "copy_last_ssim"
+        case copyLastMSE = "copy_last_mse"
+    }
+}
+
+public struct PredictResult {
+    public var frames: [PredictedFrame]
+    public var contextRange: Range<Int>
+    public var files: [URL]
+}
+
+public enum PredictError: Error, CustomStringConvertible {
+    case tooShort(String, frames: Int)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let path, let frames): return "\(path): only \(frames) frame(s); prediction needs at least 2"
+        case .invalid(let why): return why
+        }
+    }
+}
+
+/// Predicts the next frames of a window of a clip and writes the video, the per-frame records
+/// and the predicted frames; all files appear only once complete.
+public struct PredictJob {
+    public let model: ModelFile
+
+    public init(model: ModelFile) { self.model = model }
+
+    public func run(_ request: PredictRequest) throws -> PredictResult {
+        let codec = model.codec, grid = codec.grid
+        let contextLength = request.context ?? model.network.config.context
+        guard contextLength >= 1, contextLength <= 1024 else { throw PredictError.invalid("context must be between 1 and 1024 frames") }
+        guard request.horizon >= 1, request.horizon <= 1000 else { throw PredictError.invalid("horizon must be between 1 and 1000 frames") }
+        guard request.options.thinkingSteps >= 0, request.options.thinkingSteps <= 1000 else { throw PredictError.invalid("think must be between 0 and 1000 steps") }
+        guard request.options.samples >= 1, request.options.samples <= 256 else { throw PredictError.invalid("samples must be between 1 and 256") }
+        guard (1...16).contains(request.scale) else { throw PredictError.invalid("scale must be between 1 and 16") }
+
+        // The window: context frames then (when the clip has them) the true next frames.
+        let (window, first, fps) = try readWindow(request, length: contextLength + request.horizon)
+        let available = window.count
+        guard available >= 2 else { throw PredictError.tooShort(request.clip.relativePath, frames: available) }
+        let contextCount = min(contextLength, available - (available > contextLength ? 0 : 1))
+        let truth = Array(window[contextCount...])
+        let contextFrames = Array(window[..<contextCount])
+
+        let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
+        let predictions = Predictor(network: model.network).rollout(after: embeddings, horizon: request.horizon, options: request.options)
+        let predicted = predictions.map { codec.decode(embeddings: $0.embedding, frameCount: 1) }
+
+        var records: [PredictedFrame] = []
+        for (step, prediction) in predictions.enumerated() {
+            var record = PredictedFrame(index: first + contextCount + step, step: step + 1, energyTrace: prediction.energyTrace,
+                                        energy: prediction.energy, uncertainty: prediction.energy)
+            if step < truth.count {
+                let actual = truth[step], copyLast = contextFrames[contextFrames.count - 1]
+                record.psnr = PSNR.between(predicted[step], actual)
+                record.ssim = SSIM.between(predicted[step], actual, width: grid.frameWidth, height: grid.frameHeight)
+                record.mse = PSNR.meanSquaredError(predicted[step], actual)
+                record.copyLastPSNR = PSNR.between(copyLast, actual)
+                record.copyLastSSIM = SSIM.between(copyLast, actual, width: grid.frameWidth, height: grid.frameHeight)
+                record.copyLastMSE = PSNR.meanSquaredError(copyLast, actual)
+            }
+            records.append(record)
+        }
+
+        try FileManager.default.createDirectory(at: request.output, withIntermediateDirectories: true)
+        let video = request.output.appendingPathComponent("prediction.mp4")
+        try writeVideo(to: video, context: contextFrames, predicted: predicted, truth: truth, fps: fps, scale: request.scale, grid: grid)
+        let npy = request.output.appendingPathComponent("prediction.npy")
+        try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: npy)
+        let json = request.output.appendingPathComponent("frames.json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(records).write(to: json, options: .atomic)
+        let csv = request.output.appendingPathComponent("frames.csv")
+        try Data(Self.csv(records).utf8).write(to: csv, options: .atomic)
+        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
+    }
+
+    /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
+    /// ever held. Returns the frames, the index of the first, and the clip's frame rate.
+    func readWindow(_ request: PredictRequest, length: Int) throws -> ([[UInt8]], Int, Double) {
+        let grid = model.codec.grid
+        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
+                                                                              start: request.start ?? 0,
+                                                                              maxFrames: request.start == nil ? nil : length))
+        var frames: [[UInt8]] = []
+        var seen = 0
+        var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
+        while try reader.nextFrame(into: &frame) {
+            frames.append(frame.pixels)
+            seen += 1
+            if frames.count > length { frames.removeFirst() }
+        }
+        let first = (request.start ?? 0) + seen - frames.count
+        return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+    }
+
+    /// Context frames, then predictions; with ground truth, three panels: truth | prediction | error.
+    func writeVideo(to url: URL, context: [[UInt8]], predicted: [[UInt8]], truth: [[UInt8]], fps: Double, scale: Int, grid: PatchGrid) throws {
+        let (w, h) = (grid.frameWidth * scale, grid.frameHeight * scale)
+        let panels = truth.isEmpty ? 1 : 3
+        let writer = try VideoWriter(url: url, width: w * panels, height: h, fps: fps)
+        func emit(_ images: [[UInt8]?]) throws {
+            var canvas = Canvas(width: w * panels, height: h, gray: 24)
+            for (i, image) in images.enumerated() {
+                if let image { canvas.draw(image, width: grid.frameWidth, height: grid.frameHeight, x: i * w, y: 0, scale: scale) }
+            }
+            try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
+        }
+        for frame in context { try emit(panels == 1 ? [frame] : [frame, frame, nil]) }
+        for (i, frame) in predicted.enumerated() {
+            if panels == 1 { try emit([frame]); continue }
+            let actual = i < truth.count ? truth[i] : nil
+            try emit([actual, frame, actual.map { Canvas.difference($0, frame) }])
+        }
+        try writer.finish()
+    }
+
+    static func csv(_ records: [PredictedFrame]) -> String {
+        func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+        func cell(_ value: Float?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+        var lines = ["index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
+        for r in records {
+            lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.psnr), cell(r.ssim), cell(r.mse),
+                          cell(r.copyLastPSNR), cell(r.copyLastSSIM), cell(r.copyLastMSE),
+                          r.energyTrace.map { String(format: "%.6g", $0) }.joined(separator: " ")].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,51 @@
+import XCTest
+
+/// `train` then `predict` through the binary, and their refusals of bad input.
+final class TrainPredictCommandTests: XCTestCase {
+    func testTrainThenPredictOnSynthesizedClips() throws {
+        let directory = try scratchDirectory(for: self)
+        let clips = directory.appendingPathComponent("clips")
+        let synth = try EbtvidProcess.run(["synth", "--out", clips.path, "--count", "3", "--frames", "24", "--size", "32", "--seed", "5"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let model = directory.appendingPathComponent("m.safetensors").path
+        let train = try EbtvidProcess.run(["train", clips.path, "--out", model, "--size", "tiny", "--steps", "20", "--context", "6",
+                                           "--batch", "4", "--components", "8", "--validate-every", "10"], timeout: 120)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(String(decoding: train.stdout, as: UTF8.self).contains("saved \(model) after 20 steps"))
+        XCTAssertTrue(train.stderr.contains("validation at step 10"), train.stderr)
+        XCTAssertTrue(train.stderr.contains("codec reconstruction on held-out frames"), train.stderr)
+
+        let out = directory.appendingPathComponent("pred").path
+        let predict = try EbtvidProcess.run(["predict", clips.appendingPathComponent("s5-000-bouncing.mp4").path, "--model", model,
+                                             "--horizon", "3", "--think", "4", "--samples", "2", "--out", out])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        let table = String(decoding: predict.stdout, as: UTF8.self)
+        XCTAssertTrue(table.contains("context frames 15...20"), table)
+        for name in ["prediction.mp4", "frames.json", "frames.csv", "prediction.npy"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
+        }
+    }
+
+    func testBadArgumentsGetOneLineAndNoOutput() throws {
+        let directory = try scratchDirectory(for: self)
+        let model = directory.appendingPathComponent("m.safetensors").path
+        let cases: [([String], String)] = [
+            (["train", directory.path, "--out", model, "--steps", "5"], "no video files"),
+            (["train", "/nonexistent/clips", "--out", model, "--steps", "5"], "no such file"),
+            (["train", directory.path, "--out", model], "--steps or --minutes"),
+            (["train", directory.path, "--out", model, "--steps", "5", "--batch", "0"], "batch"),
+            (["train", directory.path, "--out", "/nonexistent/dir/m.safetensors", "--steps", "5"], "/nonexistent/dir/m.safetensors"),
+            (["predict", "x.mp4", "--model", model], "model file not found"),
+            (["predict", "x.mp4", "--model", model, "--horizon", "0"], "--horizon"),
+            (["predict", "x.mp4", "--model", model, "--samples", "-1"], "--samples"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try EbtvidProcess.run(arguments)
+            XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
+            XCTAssertLessThan(result.status, 128, "crashed: \(arguments)")
+            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("error: ") && result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
+}

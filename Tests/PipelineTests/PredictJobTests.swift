@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+import EBT
+import PatchCodec
+import Tensors
+import VideoIO
+@testable import Pipeline
+
+final class PredictJobTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-predict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// An untrained model over a codec fitted on the committed clips: enough to exercise the
+    /// whole path (reading, embedding, thinking, decoding, metrics, files).
+    func model(kind: ModelConfig.Kind = .ebt) throws -> ModelFile {
+        let grid = try PatchGrid(frameWidth: 32, frameHeight: 32, patchSize: 8)
+        let clips = try ClipFinder.clips(in: [committedClips.path])
+        let codec = try CodecFitting.principalComponents(clips: Array(clips.prefix(2)), grid: grid).codec(keeping: 6)
+        let config = ModelConfig(kind: kind, size: .tiny, embeddingSize: codec.embeddingSize, patchCount: grid.patchCount, context: 6)
+        var generator = SeededGenerator(seed: 3)
+        let network: ModelFile.Network = kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
+        return ModelFile(network: network, codec: codec)
+    }
+
+    func testPredictWritesVideoRecordsAndFramesWithGroundTruth() throws {
+        let clip = committedClips.appendingPathComponent("s2024-000-bouncing.mp4")
+        var request = PredictRequest(clip: clip, output: folder.appendingPathComponent("out"), options: PredictionOptions(thinkingSteps: 3))
+        request.horizon = 4
+        let result = try PredictJob(model: try model()).run(request)
+        XCTAssertEqual(result.contextRange, 86..<92, "the last context + horizon frames of a 96-frame clip")
+        XCTAssertEqual(result.frames.map(\.index), [92, 93, 94, 95])
+        for frame in result.frames {
+            XCTAssertEqual(frame.energyTrace.count, 4, "start plus three thinking steps")
+            XCTAssertNotNil(frame.psnr)
+            XCTAssertNotNil(frame.copyLastSSIM)
+            XCTAssertEqual(frame.energy, frame.energyTrace.last)
+        }
+        // The video holds context then predictions, three 4x-enlarged panels wide.
+        let reader = try VideoReader(url: result.files[0])
+        let frames = try reader.readAll()
+        XCTAssertEqual(frames.count, 6 + 4)
+        XCTAssertEqual(reader.metadata.width, 3 * 32 * 4)
+        let records = try JSONDecoder().decode([PredictedFrame].self, from: Data(contentsOf: folder.appendingPathComponent("out/frames.json")))
+        XCTAssertEqual(records.count, 4)
+        let csv = try String(contentsOf: folder.appendingPathComponent("out/frames.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr"))
+        let npy = try Data(contentsOf: folder.appendingPathComponent("out/prediction.npy"))
+        XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("(4, 32, 32, 3)"))
+    }
+
+    func testWithoutGroundTruthAndWithTheBaseline() throws {
+        let clip = committedClips.appendingPathComponent("s2024-002-zoom.mp4")
+        var request = PredictRequest(clip: clip, output: folder.appendingPathComponent("b"), options: PredictionOptions(thinkingSteps: 2))
+        request.start = 90  // six frames left: all context, no truth
+        request.horizon = 3
+        let result = try PredictJob(model: try model(kind: .baseline)).run(request)
+        XCTAssertEqual(result.contextRange, 90..<95, "one frame is kept as truth when the window is short")
+        XCTAssertNotNil(result.frames[0].psnr)
+        XCTAssertNil(result.frames[1].psnr)
+        XCTAssertNil(result.frames[0].energy, "the baseline has no energy")
+    }
+
+    func testBadRequestsAreRefused() throws {
+        let job = PredictJob(model: try model())
+        var request = PredictRequest(clip: committedClips.appendingPathComponent("s2024-000-bouncing.mp4"),
+                                     output: folder.appendingPathComponent("x"), options: PredictionOptions(thinkingSteps: 1))
+        request.horizon = 0
+        XCTAssertThrowsError(try job.run(request)) { XCTAssertTrue("\($0)".contains("horizon")) }
+        request.horizon = 2
+        request.start = 95
+        XCTAssertThrowsError(try job.run(request)) { XCTAssertTrue("\($0)".contains("only 1 frame")) }
+        request.start = nil
+        request.clip = folder.appendingPathComponent("missing.mp4")
+        XCTAssertThrowsError(try job.run(request)) { XCTAssertTrue("\($0)".contains("no such file")) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x").path))
+    }
+}
