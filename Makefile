@@ -36,6 +36,7 @@ demo: build
 	$(BIN) info clips/*.mp4
 	$(BIN) frames $$(ls clips/*.mp4 | head -1) --size 64x64 --out outputs/demo/frames.npy
 	$(BIN) train clips --size tiny --steps 300 --context 8 --batch 8 --validate-every 100 --out outputs/demo/tiny-ebt.safetensors
+	$(BIN) predict clips/s2024-001-pan.mp4 --model outputs/demo/tiny-ebt.safetensors --out outputs/demo/predict
 	@echo "demo outputs are in outputs/demo/"
 
 bench: setup-bench
