@@ -129,3 +129,41 @@ public struct Predictor {
         return predictions
     }
 }
+
+/// Many independent one-step predictions at once, for evaluation.
+public struct BatchPrediction {
+    /// [count, embedding] predicted next frames.
+    public var predictions: Tensor
+    /// Final energy of each prediction (empty for the baseline).
+    public var energies: [Float]
+    /// The energy each *actual* next frame gets (empty for the baseline or without actual frames).
+    public var surpriseEnergies: [Float]
+}
+
+extension Predictor {
+    /// Predicts the frame after each context in `contexts` [count, length, embedding]; with `actual`
+    /// [count, embedding], also scores the frames that really came next.
+    public func predictNext(contexts: Tensor, actual: Tensor?, options: PredictionOptions) -> BatchPrediction {
+        let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
+        switch network {
+        case .baseline(let model):
+            let next = withoutGradient { model(contexts).sliced(axis: 1, (length - 1)..<length).reshaped([count, e]) }
+            return BatchPrediction(predictions: next, energies: [], surpriseEnergies: [])
+        case .ebt(let model):
+            var generator = SeededGenerator(seed: options.seed)
+            let context = withoutGradient { model.observe(contexts) }
+            let thinker = Thinker(model: model)
+            let start = thinker.initialCandidates(options.start, positions: [length], context: context, using: &generator)
+            let thought = withParametersFrozen {
+                thinker.think(from: start, at: [length], context: context,
+                              options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance),
+                              finalEnergy: true, using: &generator)
+            }
+            let surprise = actual.map { frames in
+                withoutGradient { model.energies(frames.reshaped([count, 1, e]), at: [length], context: context) }.scalars
+            } ?? []
+            return BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),
+                                   energies: thought.energies.last!.scalars, surpriseEnergies: surprise)
+        }
+    }
+}

@@ -24,6 +24,18 @@ final class TrainPredictCommandTests: XCTestCase {
         for name in ["prediction.mp4", "frames.json", "frames.csv", "prediction.npy"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }
+
+        // eval goes on past a broken clip (exit 0), unless told to stop at the first failure.
+        try Data("not a video".utf8).write(to: clips.appendingPathComponent("broken.mp4"))
+        let evalOut = directory.appendingPathComponent("eval").path
+        let eval = try EbtvidProcess.run(["eval", clips.path, "--model", model, "--horizon", "2", "--out", evalOut], timeout: 120)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertTrue(eval.stderr.contains("broken.mp4"), eval.stderr)
+        XCTAssertTrue(String(decoding: eval.stdout, as: UTF8.self).contains("4 clips (1 failed)"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: evalOut + "/summary.json"))
+        let strict = try EbtvidProcess.run(["eval", clips.path, "--model", model, "--fail-fast", "--out", directory.appendingPathComponent("eval2").path])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stderr.hasPrefix("error: ") && strict.stderr.contains("broken.mp4"), strict.stderr)
     }
 
     func testBadArgumentsGetOneLineAndNoOutput() throws {

@@ -16,23 +16,11 @@ final class PredictJobTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-    /// An untrained model over a codec fitted on the committed clips: enough to exercise the
-    /// whole path (reading, embedding, thinking, decoding, metrics, files).
-    func model(kind: ModelConfig.Kind = .ebt) throws -> ModelFile {
-        let grid = try PatchGrid(frameWidth: 32, frameHeight: 32, patchSize: 8)
-        let clips = try ClipFinder.clips(in: [committedClips.path])
-        let codec = try CodecFitting.principalComponents(clips: Array(clips.prefix(2)), grid: grid).codec(keeping: 6)
-        let config = ModelConfig(kind: kind, size: .tiny, embeddingSize: codec.embeddingSize, patchCount: grid.patchCount, context: 6)
-        var generator = SeededGenerator(seed: 3)
-        let network: ModelFile.Network = kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
-        return ModelFile(network: network, codec: codec)
-    }
-
     func testPredictWritesVideoRecordsAndFramesWithGroundTruth() throws {
         let clip = committedClips.appendingPathComponent("s2024-000-bouncing.mp4")
         var request = PredictRequest(clip: clip, output: folder.appendingPathComponent("out"), options: PredictionOptions(thinkingSteps: 3))
         request.horizon = 4
-        let result = try PredictJob(model: try model()).run(request)
+        let result = try PredictJob(model: try untrainedModel()).run(request)
         XCTAssertEqual(result.contextRange, 86..<92, "the last context + horizon frames of a 96-frame clip")
         XCTAssertEqual(result.frames.map(\.index), [92, 93, 94, 95])
         for frame in result.frames {
@@ -60,7 +48,7 @@ final class PredictJobTests: XCTestCase {
         var request = PredictRequest(clip: clip, output: folder.appendingPathComponent("b"), options: PredictionOptions(thinkingSteps: 2))
         request.start = 90  // six frames left: all context, no truth
         request.horizon = 3
-        let result = try PredictJob(model: try model(kind: .baseline)).run(request)
+        let result = try PredictJob(model: try untrainedModel(kind: .baseline)).run(request)
         XCTAssertEqual(result.contextRange, 90..<95, "one frame is kept as truth when the window is short")
         XCTAssertNotNil(result.frames[0].psnr)
         XCTAssertNil(result.frames[1].psnr)
@@ -68,7 +56,7 @@ final class PredictJobTests: XCTestCase {
     }
 
     func testBadRequestsAreRefused() throws {
-        let job = PredictJob(model: try model())
+        let job = PredictJob(model: try untrainedModel())
         var request = PredictRequest(clip: committedClips.appendingPathComponent("s2024-000-bouncing.mp4"),
                                      output: folder.appendingPathComponent("x"), options: PredictionOptions(thinkingSteps: 1))
         request.horizon = 0

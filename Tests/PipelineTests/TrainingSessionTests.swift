@@ -4,10 +4,6 @@ import EBT
 import Tensors
 @testable import Pipeline
 
-/// The repository's committed sample clips.
-let committedClips = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("clips")
-
 final class TrainingSessionTests: XCTestCase {
     var folder: URL!
 

@@ -1,0 +1,219 @@
+import EBT
+import Foundation
+import PatchCodec
+import Tensors
+
+/// What `ebtvid eval` was asked to do.
+public struct EvalRequest {
+    public var inputs: [String]
+    public var output: URL
+    public var baseline: ModelFile?
+    public var horizon = 8
+    /// Context frames (default: the model's).
+    public var context: Int?
+    public var thinkingSteps: Int?
+    /// Stop at the first clip that fails instead of recording it and going on.
+    public var failFast = false
+
+    public init(inputs: [String], output: URL) {
+        self.inputs = inputs
+        self.output = output
+    }
+}
+
+/// Image quality of one predictor over a clip's evaluated frames.
+public struct Quality: Codable, Sendable {
+    public var psnr: Double
+    public var ssim: Double
+    public var mse: Double
+    /// Mean squared error in embedding space (standardised codec coefficients).
+    public var embeddingMSE: Double
+
+    enum CodingKeys: String, CodingKey { case psnr, ssim, mse, embeddingMSE = "embedding_mse" }
+}
+
+/// Everything measured on one clip; stored as JSON in DIR/clips/ so a re-run can skip the clip.
+public struct ClipEvaluation: Codable, Sendable {
+    public var clip: String
+    public var error: String?
+    /// Frames predicted one step ahead (every frame after the first `context`).
+    public var frames: Int = 0
+    public var model: Quality?
+    public var copyLast: Quality?
+    public var linear: Quality?
+    public var baseline: Quality?
+    /// Per evaluated frame, in order: clip frame index, final energy, surprise energy (of the actual
+    /// frame), model pixel MSE, and whether the sidecar lists it as a surprise.
+    public var frameIndices: [Int] = []
+    public var energies: [Float] = []
+    public var surpriseEnergies: [Float] = []
+    public var errors: [Double] = []
+    public var surprises: [Bool] = []
+    /// Mean PSNR at each step of H-step rollouts, for the model and for copy-last.
+    public var horizonPSNR: [Double] = []
+    public var horizonPSNRCopyLast: [Double] = []
+
+    public var energyErrorSpearman: Double? {
+        energies.isEmpty ? nil : RankStatistics.spearman(energies.map(Double.init), errors)
+    }
+    public var surpriseAUROC: Double? {
+        surpriseEnergies.isEmpty ? nil : RankStatistics.auroc(scores: surpriseEnergies.map(Double.init), positives: surprises)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case clip, error, frames, model, linear, baseline, energies, errors, surprises
+        case copyLast = "copy_last"
+        case frameIndices = "frame_indices"
+        case surpriseEnergies = "surprise_energies"
+        case horizonPSNR = "horizon_psnr"
+        case horizonPSNRCopyLast = "horizon_psnr_copy_last"
+    }
+}
+
+/// Batch evaluation over folders of clips: one-step and H-step prediction quality against
+/// copy-last-frame, linear extrapolation and optionally a baseline model, how well energy ranks
+/// errors, and how well it flags the sidecars' surprise frames.
+public struct EvalJob {
+    public let model: ModelFile
+
+    public init(model: ModelFile) { self.model = model }
+
+    /// Evaluates every clip not already done, reporting each as it finishes; returns all clips'
+    /// results (old and new). A failing clip is recorded with its error unless `failFast`.
+    public func run(_ request: EvalRequest, progress: (Int, Int, ClipEvaluation, Bool) -> Void = { _, _, _, _ in }) throws -> [ClipEvaluation] {
+        guard request.horizon >= 1 && request.horizon <= 256 else { throw PredictError.invalid("horizon must be between 1 and 256") }
+        let clips = try ClipFinder.clips(in: request.inputs)
+        guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
+        let store = request.output.appendingPathComponent("clips")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        var results: [ClipEvaluation] = []
+        for (index, clip) in clips.enumerated() {
+            let record = store.appendingPathComponent(Self.recordName(for: clip))
+            if let data = try? Data(contentsOf: record), let done = try? JSONDecoder().decode(ClipEvaluation.self, from: data) {
+                results.append(done)
+                progress(index + 1, clips.count, done, true)
+                continue
+            }
+            var result: ClipEvaluation
+            do {
+                result = try evaluate(clip, request: request)
+            } catch {
+                if request.failFast { throw error }
+                result = ClipEvaluation(clip: clip.relativePath, error: "\(error)")
+            }
+            try JSONEncoder().encode(result).write(to: record, options: .atomic)
+            results.append(result)
+            progress(index + 1, clips.count, result, false)
+        }
+        return results
+    }
+
+    /// A file name unique to the clip's path, readable at a glance.
+    static func recordName(for clip: URL) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in clip.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return clip.deletingPathExtension().lastPathComponent + "-" + String(hash % 0xFFFF_FFFF, radix: 16) + ".json"
+    }
+
+    func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
+        let codec = model.codec, grid = codec.grid
+        let context = request.context ?? model.network.config.context
+        let steps = request.thinkingSteps ?? model.network.config.thinkingSteps
+        let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000)
+        let count = pixels.frames, e = codec.embeddingSize, frameBytes = grid.frameByteCount
+        guard count > context else { throw PredictError.invalid("\(clip.relativePath): \(count) frames, evaluation needs more than the context of \(context)") }
+        let embeddings = codec.encode(rgb: pixels.rgb, frameCount: count)
+        func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
+        func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
+
+        var result = ClipEvaluation(clip: clip.relativePath)
+        let targets = Array(context..<count)
+        let surpriseFrames = Set(Self.surpriseFrames(of: clip))
+        var sums: [String: (psnr: Double, ssim: Double, mse: Double, embedding: Double)] = [:]
+        func add(_ name: String, _ predicted: [UInt8], _ actual: [UInt8], _ embeddingError: Double) {
+            var s = sums[name] ?? (0, 0, 0, 0)
+            let mse = PSNR.meanSquaredError(predicted, actual)
+            s.psnr += PSNR.fromMSE(mse)
+            s.ssim += SSIM.between(predicted, actual, width: grid.frameWidth, height: grid.frameHeight)
+            s.mse += mse
+            s.embedding += embeddingError
+            sums[name] = s
+        }
+        func embeddingMSE(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
+            zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)
+        }
+
+        // One-step predictions for every target frame, in chunks of windows run as one batch.
+        let options = PredictionOptions(thinkingSteps: steps)
+        let predictors = [("model", Predictor(network: model.network))] + (request.baseline.map { [("baseline", Predictor(network: $0.network))] } ?? [])
+        for chunkStart in stride(from: 0, to: targets.count, by: 64) {
+            let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
+            var windows: [Float] = [], actual: [Float] = []
+            for t in chunk {
+                windows += embeddings[((t - context) * e)..<(t * e)]
+                actual += embedding(t)
+            }
+            let contexts = Tensor(shape: [chunk.count, context, e], scalars: windows)
+            for (name, predictor) in predictors {
+                let batch = predictor.predictNext(contexts: contexts, actual: Tensor(shape: [chunk.count, e], scalars: actual), options: options)
+                let predicted = batch.predictions.scalars
+                let decoded = codec.decode(embeddings: predicted, frameCount: chunk.count)
+                for (i, t) in chunk.enumerated() {
+                    let image = Array(decoded[(i * frameBytes)..<((i + 1) * frameBytes)])
+                    let truth = frame(t)
+                    add(name, image, truth, embeddingMSE(predicted[(i * e)..<((i + 1) * e)], embedding(t)))
+                    if name == "model" {
+                        result.frameIndices.append(t)
+                        result.errors.append(PSNR.meanSquaredError(image, truth))
+                        result.surprises.append(surpriseFrames.contains(t))
+                        if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
+                        if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
+                    }
+                }
+            }
+            for t in chunk {
+                add("copyLast", frame(t - 1), frame(t), embeddingMSE(embedding(t - 1), embedding(t)))
+                let before = t >= 2 ? t - 2 : t - 1
+                let extrapolated = zip(frame(t - 1), frame(before)).map { UInt8(max(0, min(255, 2 * Int($0) - Int($1)))) }
+                let extrapolatedEmbedding = zip(embedding(t - 1), embedding(before)).map { 2 * $0 - $1 }
+                add("linear", extrapolated, frame(t), embeddingMSE(extrapolatedEmbedding[...], embedding(t)))
+            }
+        }
+        let n = Double(targets.count)
+        func quality(_ name: String) -> Quality? {
+            sums[name].map { Quality(psnr: $0.psnr / n, ssim: $0.ssim / n, mse: $0.mse / n, embeddingMSE: $0.embedding / n) }
+        }
+        result.frames = targets.count
+        result.model = quality("model")
+        result.copyLast = quality("copyLast")
+        result.linear = quality("linear")
+        result.baseline = quality("baseline")
+
+        // H-step rollouts from up to four evenly spaced starting points.
+        let horizon = request.horizon
+        let starts = count - horizon < context ? [] : Array(stride(from: context, through: count - horizon, by: max(horizon, (count - horizon - context) / 4 + 1)).prefix(4))
+        if !starts.isEmpty {
+            var modelPSNR = [Double](repeating: 0, count: horizon), copyPSNR = modelPSNR
+            let predictor = Predictor(network: model.network)
+            for s in starts {
+                let history = (s - context..<s).map { Array(embedding($0)) }
+                let rollout = predictor.rollout(after: history, horizon: horizon, options: options)
+                for (k, step) in rollout.enumerated() {
+                    modelPSNR[k] += PSNR.between(codec.decode(embeddings: step.embedding, frameCount: 1), frame(s + k))
+                    copyPSNR[k] += PSNR.between(frame(s - 1), frame(s + k))
+                }
+            }
+            result.horizonPSNR = modelPSNR.map { $0 / Double(starts.count) }
+            result.horizonPSNRCopyLast = copyPSNR.map { $0 / Double(starts.count) }
+        }
+        return result
+    }
+
+    /// Surprise frame indices from the clip's sidecar JSON (NAME.json beside NAME.ext), if any.
+    static func surpriseFrames(of clip: URL) -> [Int] {
+        let sidecar = clip.deletingPathExtension().appendingPathExtension("json")
+        guard let data = try? Data(contentsOf: sidecar),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        return object["surprise_frames"] as? [Int] ?? []
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The batch's totals (summary.json) and its table (results.csv), built from every clip's record.
+public struct EvalSummary: Codable {
+    public var clips: Int
+    public var failed: Int
+    public var frames: Int
+    public var model: Quality?
+    public var copyLast: Quality?
+    public var linear: Quality?
+    public var baseline: Quality?
+    /// Spearman correlation of final energy with pixel MSE, over all evaluated frames pooled.
+    public var energyErrorSpearman: Double?
+    /// AUROC of the energy of the actual frame for the sidecars' surprise frames, pooled.
+    public var surpriseAUROC: Double?
+    public var thinkSteps: Int
+    public var seconds: Double
+    public var horizonPSNR: [Double]
+    public var horizonPSNRCopyLast: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case clips, failed, frames, model, linear, baseline, seconds
+        case copyLast = "copy_last"
+        case energyErrorSpearman = "energy_error_spearman"
+        case surpriseAUROC = "surprise_auroc"
+        case thinkSteps = "think_steps"
+        case horizonPSNR = "horizon_psnr"
+        case horizonPSNRCopyLast = "horizon_psnr_copy_last"
+    }
+
+    public init(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double) {
+        let done = results.filter { $0.error == nil && $0.frames > 0 }
+        clips = results.count
+        failed = results.count - done.count
+        frames = done.reduce(0) { $0 + $1.frames }
+        let total = Double(max(frames, 1))
+        func pooled(_ pick: (ClipEvaluation) -> Quality?) -> Quality? {
+            let parts = done.compactMap { clip in pick(clip).map { (clip.frames, $0) } }
+            guard !parts.isEmpty else { return nil }
+            func mean(_ value: (Quality) -> Double) -> Double { parts.reduce(0) { $0 + Double($1.0) * value($1.1) } / total }
+            return Quality(psnr: mean(\.psnr), ssim: mean(\.ssim), mse: mean(\.mse), embeddingMSE: mean(\.embeddingMSE))
+        }
+        model = pooled(\.model)
+        copyLast = pooled(\.copyLast)
+        linear = pooled(\.linear)
+        baseline = pooled(\.baseline)
+        let energies = done.flatMap(\.energies).map(Double.init), errors = done.filter { !$0.energies.isEmpty }.flatMap(\.errors)
+        energyErrorSpearman = energies.count == errors.count ? RankStatistics.spearman(energies, errors) : nil
+        let surpriseScores = done.flatMap(\.surpriseEnergies).map(Double.init)
+        let surpriseFlags = done.filter { !$0.surpriseEnergies.isEmpty }.flatMap(\.surprises)
+        surpriseAUROC = surpriseScores.count == surpriseFlags.count ? RankStatistics.auroc(scores: surpriseScores, positives: surpriseFlags) : nil
+        self.thinkSteps = thinkSteps
+        self.seconds = seconds
+        func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {
+            let curves = done.map(pick).filter { !$0.isEmpty }
+            guard let length = curves.map(\.count).min(), !curves.isEmpty else { return [] }
+            return (0..<length).map { k in curves.reduce(0) { $0 + $1[k] } / Double(curves.count) }
+        }
+        horizonPSNR = meanCurve(\.horizonPSNR)
+        horizonPSNRCopyLast = meanCurve(\.horizonPSNRCopyLast)
+    }
+
+    /// One row per clip.
+    public static func csv(_ results: [ClipEvaluation]) -> String {
+        func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,baseline_psnr,"
+                     + "energy_error_spearman,surprise_auroc,error"]
+        for r in results {
+            lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
+                          cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr), cell(r.baseline?.psnr),
+                          cell(r.energyErrorSpearman), cell(r.surpriseAUROC), r.error.map(quoted) ?? ""].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes summary.json and results.csv into `folder`, each atomically.
+    public static func write(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double, to folder: URL) throws -> EvalSummary {
+        let summary = EvalSummary(results, thinkSteps: thinkSteps, seconds: seconds)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: folder.appendingPathComponent("summary.json"), options: .atomic)
+        try Data(csv(results).utf8).write(to: folder.appendingPathComponent("results.csv"), options: .atomic)
+        return summary
+    }
+}

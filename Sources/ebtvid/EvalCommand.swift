@@ -1,0 +1,80 @@
+import ArgumentParser
+import EBT
+import Foundation
+import Pipeline
+
+/// `ebtvid eval`: batch evaluation over folders of clips.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a model over clips and folders (searched recursively).",
+        discussion: """
+            For each clip: one-step prediction quality (PSNR, SSIM, MSE, embedding MSE) for the \
+            model, copy-last-frame, linear extrapolation and --baseline; H-step rollouts; how energy \
+            ranks errors (Spearman); and the AUROC of energy for the surprise frames a sidecar JSON \
+            lists. Writes DIR/results.csv, DIR/summary.json and a record per clip in DIR/clips/. \
+            Re-running skips clips already done; a failing clip is recorded and the batch goes on.
+            """)
+
+    @Argument(help: "Clips or folders.")
+    var inputs: [String] = []
+
+    @Option(help: "Model file (.safetensors).")
+    var model: String
+
+    @Option(help: "A second model (e.g. the Transformer++ baseline) to compare against.")
+    var baseline: String?
+
+    @Option(parsing: .unconditional, help: "Rollout length.")
+    var horizon = 8
+
+    @Option(parsing: .unconditional, help: "Thinking steps (default: as trained).")
+    var think: Int?
+
+    @Option(help: "Output folder.")
+    var out = "outputs/eval"
+
+    @Flag(help: "Stop at the first clip that fails (exit 1) instead of recording it and going on.")
+    var failFast = false
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give at least one clip or folder") }
+        guard horizon >= 1 && horizon <= 256 else { throw ValidationError("--horizon must be between 1 and 256, got \(horizon)") }
+        if let think, think < 0 || think > 1000 { throw ValidationError("--think must be between 0 and 1000, got \(think)") }
+    }
+
+    func run() throws {
+        let began = Date()
+        let modelFile = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+        var request = EvalRequest(inputs: inputs, output: URL(fileURLWithPath: out))
+        request.baseline = try baseline.map { try ModelFile(contentsOf: URL(fileURLWithPath: $0)) }
+        request.horizon = horizon
+        request.thinkingSteps = think
+        request.failFast = failFast
+        let progress = ProgressLine()
+        var evaluated = 0
+        let results = try EvalJob(model: modelFile).run(request) { index, total, clip, skipped in
+            if let error = clip.error { progress.message("error: \(error)") }
+            if !skipped { evaluated += 1 }
+            let elapsed = Date().timeIntervalSince(began)
+            let left = evaluated > 0 ? elapsed / Double(evaluated) * Double(total - index) : .nan
+            progress.update("\(ProgressLine.bar(Double(index) / Double(total))) clip \(index)/\(total)  ETA \(ProgressLine.duration(left))  \(clip.clip)")
+        }
+        progress.finish()
+        let steps = think ?? modelFile.network.config.thinkingSteps
+        let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
+        func row(_ name: String, _ q: Quality?) {
+            guard let q else { return }
+            print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                  + String(format: "PSNR %6.2f dB  SSIM %.3f  embedding MSE %.4f", q.psnr, q.ssim, q.embeddingMSE))
+        }
+        print("\(summary.clips) clips (\(summary.failed) failed), \(summary.frames) frames, \(steps) thinking steps")
+        row("model", summary.model)
+        row("copy-last", summary.copyLast)
+        row("linear", summary.linear)
+        row("baseline", summary.baseline)
+        if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
+        if let a = summary.surpriseAUROC { print(String(format: "surprise AUROC %.3f", a)) }
+        print("wrote \(request.output.relativePath)/results.csv, summary.json")
+    }
+}

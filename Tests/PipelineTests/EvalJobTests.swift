@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+import EBT
+@testable import Pipeline
+
+final class EvalJobTests: XCTestCase {
+    func testEvaluatesFoldersRecordsFailuresAndResumes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("in/nested")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        for name in ["s2024-001-pan", "s2024-002-zoom"] {
+            for ext in ["mp4", "json"] {
+                try FileManager.default.copyItem(at: committedClips.appendingPathComponent("\(name).\(ext)"),
+                                                 to: input.appendingPathComponent("\(name).\(ext)"))
+            }
+        }
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131) }).write(to: input.appendingPathComponent("broken.mp4"))
+        var request = EvalRequest(inputs: [folder.appendingPathComponent("in").path], output: folder.appendingPathComponent("out"))
+        request.horizon = 4
+        request.baseline = try untrainedModel(kind: .baseline)
+        let job = EvalJob(model: try untrainedModel())
+        var skipped: [Bool] = []
+        let results = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
+        XCTAssertEqual(results.count, 3)
+        XCTAssertEqual(skipped, [false, false, false])
+        let broken = try XCTUnwrap(results.first { $0.clip.hasSuffix("broken.mp4") })
+        XCTAssertNotNil(broken.error)
+        let pan = try XCTUnwrap(results.first { $0.clip.hasSuffix("s2024-001-pan.mp4") })
+        XCTAssertNil(pan.error)
+        XCTAssertEqual(pan.frames, 96 - 6)
+        XCTAssertEqual(pan.frameIndices.first, 6)
+        XCTAssertEqual(pan.surprises.filter { $0 }.count, 1, "the sidecar lists frame 55")
+        XCTAssertTrue(pan.surprises[55 - 6])
+        XCTAssertEqual(pan.energies.count, 90)
+        XCTAssertEqual(pan.surpriseEnergies.count, 90)
+        XCTAssertNotNil(pan.baseline)
+        XCTAssertEqual(pan.horizonPSNR.count, 4)
+        // Copy-last on the truth is exact in embedding space only when frames repeat; here they move.
+        XCTAssertGreaterThan(try XCTUnwrap(pan.copyLast).embeddingMSE, 0)
+
+        let summary = try EvalSummary.write(results, thinkSteps: 2, seconds: 1, to: request.output)
+        XCTAssertEqual(summary.clips, 3)
+        XCTAssertEqual(summary.failed, 1)
+        XCTAssertEqual(summary.frames, 180)
+        XCTAssertNotNil(summary.surpriseAUROC)
+        XCTAssertNotNil(summary.energyErrorSpearman)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: request.output.appendingPathComponent("summary.json"))) as! [String: Any]
+        for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "baseline", "energy_error_spearman", "surprise_auroc", "think_steps", "seconds"] {
+            XCTAssertNotNil(json[key], key)
+        }
+        let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 4)
+
+        // A second run finds every clip's record and evaluates nothing again.
+        skipped = []
+        _ = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
+        XCTAssertEqual(skipped, [true, true, true])
+    }
+
+    func testCopyLastOnAStaticClipIsPerfect() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-static-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A still image decodes as a one-frame clip; write a static clip by repeating one frame.
+        let reader = try VideoReaderFixture.firstFrame(of: committedClips.appendingPathComponent("s2024-000-bouncing.mp4"))
+        try VideoReaderFixture.writeStatic(reader, frames: 12, to: folder.appendingPathComponent("static.mp4"))
+        var request = EvalRequest(inputs: [folder.path], output: folder.appendingPathComponent("out"))
+        request.horizon = 2
+        let results = try EvalJob(model: try untrainedModel()).run(request)
+        let copyLast = try XCTUnwrap(results.first?.copyLast)
+        XCTAssertEqual(copyLast.psnr, PSNR.cap)
+        XCTAssertEqual(copyLast.ssim, 1, accuracy: 1e-9)
+    }
+}
