@@ -37,6 +37,7 @@ demo: build
 	$(BIN) frames $$(ls clips/*.mp4 | head -1) --size 64x64 --out outputs/demo/frames.npy
 	$(BIN) train clips --size tiny --steps 300 --context 8 --batch 8 --validate-every 100 --out outputs/demo/tiny-ebt.safetensors
 	$(BIN) predict clips/s2024-001-pan.mp4 --model outputs/demo/tiny-ebt.safetensors --out outputs/demo/predict
+	$(BIN) overlay clips/s2024-001-pan.mp4 --model outputs/demo/tiny-ebt.safetensors --out outputs/demo/overlay.mp4
 	$(BIN) eval clips --model outputs/demo/tiny-ebt.safetensors --out outputs/demo/eval
 	@echo "demo outputs are in outputs/demo/"
 

@@ -1,0 +1,148 @@
+import EBT
+import Foundation
+import PatchCodec
+import Tensors
+import VideoIO
+
+/// What `ebtvid overlay` was asked to do.
+public struct OverlayRequest {
+    public var clip: URL
+    public var output: URL
+    /// Context frames (default: the model's).
+    public var context: Int?
+    /// Width and height of the picture in the output video.
+    public var size = 256
+
+    public init(clip: URL, output: URL) {
+        self.clip = clip
+        self.output = output
+    }
+}
+
+public struct OverlayResult {
+    /// Each frame's energy (the sum of its patch energies; 0 for the first, which has no context).
+    public var energies: [Float]
+    /// Frames whose energy is an outlier for this clip.
+    public var outliers: [Int]
+}
+
+/// The clip itself, with the model's surprise drawn over it: for every frame, the energy each
+/// patch gets given the frames before it, as a heat-map; under the picture a gauge of the frame's
+/// energy, its running sparkline, and a red marker on outlier frames.
+public struct OverlayJob {
+    public let model: ModelFile
+    static let stripHeight = 48
+
+    public init(model: ModelFile) { self.model = model }
+
+    public func run(_ request: OverlayRequest) throws -> OverlayResult {
+        guard (64...1024).contains(request.size), request.size % 2 == 0 else { throw PredictError.invalid("size must be an even number from 64 to 1024") }
+        guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
+        let codec = model.codec, grid = codec.grid
+        let context = request.context ?? model.network.config.context
+        guard context >= 1 else { throw PredictError.invalid("context must be at least 1 frame") }
+
+        // Pass 1: every frame's per-patch energy given up to `context` frames before it.
+        let clip = try EmbeddedClip.load(request.clip, codec: codec)
+        let count = clip.frameCount, e = codec.embeddingSize
+        var maps = [[Float]](repeating: [Float](repeating: 0, count: grid.patchCount), count: count)
+        let predictor = Predictor(network: model.network)
+        // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
+        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) {
+            let history = clip.embeddings[max(0, t - context)..<t].flatMap { $0 }
+            maps[t] = predictor.surpriseMaps(contexts: Tensor(shape: [1, history.count / e, e], scalars: history),
+                                             actual: Tensor(shape: [1, e], scalars: clip.embeddings[t]))![0]
+        }
+        let full = Array((context + 1)..<max(count, context + 1))
+        for chunkStart in stride(from: 0, to: full.count, by: 64) {
+            let chunk = full[chunkStart..<min(chunkStart + 64, full.count)]
+            let windows = chunk.flatMap { t in clip.embeddings[(t - context)..<t].flatMap { $0 } }
+            let actual = chunk.flatMap { clip.embeddings[$0] }
+            let chunkMaps = predictor.surpriseMaps(contexts: Tensor(shape: [chunk.count, context, e], scalars: windows),
+                                                   actual: Tensor(shape: [chunk.count, e], scalars: actual))!
+            for (i, t) in chunk.enumerated() { maps[t] = chunkMaps[i] }
+        }
+        let energies = maps.map { $0.reduce(0, +) }
+        let scored = Array(energies.dropFirst())
+        let outliers = Self.outliers(scored).map { $0 + 1 }
+        // A robust colour range over the whole clip, so one extreme patch does not wash out the rest.
+        let values = maps.dropFirst().flatMap { $0 }.sorted()
+        let low = values.isEmpty ? 0 : values[values.count / 20], high = values.isEmpty ? 1 : values[min(values.count - 1, values.count * 99 / 100)]
+        let (energyLow, energyHigh) = (scored.min() ?? 0, scored.max() ?? 1)
+
+        // Pass 2: the clip at display size, drawn over.
+        let size = request.size
+        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: size, height: size))
+        let writer = try VideoWriter(url: request.output, width: size, height: size + Self.stripHeight,
+                                     fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+        var frame = RGBFrame(width: size, height: size)
+        var t = 0
+        let outlierSet = Set(outliers)
+        while try reader.nextFrame(into: &frame), t < count {
+            var canvas = Canvas(width: size, height: size + Self.stripHeight, gray: 16)
+            canvas.draw(frame.pixels, width: size, height: size, x: 0, y: 0)
+            if t > 0 { blend(maps[t], low: low, high: high, grid: grid, on: &canvas, size: size) }
+            drawStrip(on: &canvas, size: size, energies: energies, upTo: t, range: (energyLow, energyHigh), outliers: outlierSet)
+            if outlierSet.contains(t) {
+                for edge in [(0, 0, size, 4), (0, size - 4, size, 4), (0, 0, 4, size), (size - 4, 0, 4, size)] {
+                    canvas.fill(x: edge.0, y: edge.1, width: edge.2, height: edge.3, color: (230, 40, 40))
+                }
+                PixelFont.draw("SURPRISE", on: &canvas, x: 10, y: 10, scale: 2, color: (255, 80, 80))
+            }
+            try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
+            t += 1
+        }
+        try writer.finish()
+        return OverlayResult(energies: energies, outliers: outliers)
+    }
+
+    /// Heat blended over the picture: more opaque where hotter, so calm regions stay visible.
+    func blend(_ map: [Float], low: Float, high: Float, grid: PatchGrid, on canvas: inout Canvas, size: Int) {
+        let span = max(high - low, 1e-6)
+        for row in 0..<size {
+            let py = row * grid.rows / size
+            for column in 0..<size {
+                let px = column * grid.columns / size
+                let v = (map[py * grid.columns + px] - low) / span
+                let (r, g, b) = HeatColormap.color(v)
+                let alpha = 0.1 + 0.4 * min(max(v, 0), 1)
+                let i = (row * canvas.width + column) * 3
+                canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
+                canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
+                canvas.pixels[i + 2] = UInt8(Float(canvas.pixels[i + 2]) * (1 - alpha) + Float(b) * alpha)
+            }
+        }
+    }
+
+    /// Under the picture: the colour legend, the energy gauge and the sparkline so far.
+    func drawStrip(on canvas: inout Canvas, size: Int, energies: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
+        let top = size, span = max(range.1 - range.0, 1e-6)
+        // Legend: the colour scale from low to high surprise.
+        PixelFont.draw("LOW", on: &canvas, x: 4, y: top + 4, scale: 1)
+        for x in 0..<64 { canvas.fill(x: 20 + x, y: top + 4, width: 1, height: 5, color: HeatColormap.color(Float(x) / 63)) }
+        PixelFont.draw("HIGH", on: &canvas, x: 88, y: top + 4, scale: 1)
+        // Gauge: this frame's energy within the clip's range, and its value.
+        let level = t > 0 ? (energies[t] - range.0) / span : 0
+        canvas.fill(x: 4, y: top + 14, width: size - 8, height: 6, color: (50, 50, 50))
+        canvas.fill(x: 4, y: top + 14, width: Int(Float(size - 8) * min(max(level, 0), 1)), height: 6, color: HeatColormap.color(level))
+        PixelFont.draw(String(format: "E %.2f", t > 0 ? energies[t] : 0), on: &canvas, x: size - 80, y: top + 3, scale: 1)
+        // Sparkline of the energies up to now, outliers marked in red.
+        let (sparkTop, sparkHeight) = (top + 24, Self.stripHeight - 28)
+        let step = Float(size - 8) / Float(max(energies.count - 1, 1))
+        for k in 1...max(t, 1) where k < energies.count && k <= t {
+            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * min(max((energies[k] - range.0) / span, 0), 1))
+            let x = 4 + Int(Float(k) * step)
+            let color: (UInt8, UInt8, UInt8) = outliers.contains(k) ? (240, 50, 50) : (200, 200, 200)
+            canvas.fill(x: x, y: y, width: max(Int(step), 1), height: outliers.contains(k) ? 3 : 1, color: color)
+        }
+    }
+
+    /// Indices whose value lies more than 3.5 robust standard deviations above the median.
+    static func outliers(_ values: [Float]) -> [Int] {
+        guard values.count >= 5 else { return [] }
+        let sorted = values.sorted(), median = sorted[sorted.count / 2]
+        let deviations = values.map { Swift.abs($0 - median) }.sorted()
+        let mad = max(deviations[deviations.count / 2] * 1.4826, 1e-6)
+        return values.indices.filter { (values[$0] - median) / mad > 3.5 }
+    }
+}

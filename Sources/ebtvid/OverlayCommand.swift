@@ -1,0 +1,49 @@
+import ArgumentParser
+import EBT
+import Foundation
+import Pipeline
+
+/// `ebtvid overlay`: the clip with the model's per-patch surprise drawn over it.
+struct OverlayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overlay",
+        abstract: "Write the clip with a heat-map of where each frame surprises the model.",
+        discussion: """
+            Slides over the whole clip: each frame is scored against the frames before it, and the \
+            energy of each patch is blended in as heat (legend under the picture), with the frame's \
+            energy as a gauge, its running sparkline, and a red frame and marker on outliers.
+            """)
+
+    @Argument(help: "The clip.")
+    var clip: String
+
+    @Option(help: "Model file (.safetensors); must be an EBT.")
+    var model: String
+
+    @Option(parsing: .unconditional, help: "Context frames (default: the model's).")
+    var context: Int?
+
+    @Option(parsing: .unconditional, help: "Picture size in the output video (even, 64...1024).")
+    var size = 256
+
+    @Option(help: "Output video (.mp4).")
+    var out = "outputs/overlay.mp4"
+
+    func validate() throws {
+        if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
+        guard (64...1024).contains(size) && size % 2 == 0 else { throw ValidationError("--size must be an even number from 64 to 1024, got \(size)") }
+    }
+
+    func run() throws {
+        let modelFile = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+        let output = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: output)
+        request.context = context
+        request.size = size
+        let result = try OverlayJob(model: modelFile).run(request)
+        let outliers = result.outliers.isEmpty ? "none" : result.outliers.map(String.init).joined(separator: ", ")
+        print("\(result.energies.count) frames; outlier frames: \(outliers)")
+        print("wrote \(out)")
+    }
+}
