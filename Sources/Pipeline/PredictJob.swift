@@ -37,9 +37,15 @@ public struct PredictedFrame: Codable {
     public var copyLastPSNR: Double?
     public var copyLastSSIM: Double?
     public var copyLastMSE: Double?
+    /// The final energy split by patch (row-major over the patch grid): where the model is unsure.
+    public var patchEnergies: [Float]
+    /// Each patch's spread across thinking samples (with --samples > 1).
+    public var patchSpread: [Float]
 
     enum CodingKeys: String, CodingKey {
         case index, step, energy, uncertainty, psnr, ssim, mse
+        case patchEnergies = "patch_energies"
+        case patchSpread = "patch_spread"
         case energyTrace = "energy_trace"
         case copyLastPSNR = "copy_last_psnr"
         case copyLastSSIM = "copy_last_ssim"
@@ -96,7 +102,8 @@ public struct PredictJob {
         var records: [PredictedFrame] = []
         for (step, prediction) in predictions.enumerated() {
             var record = PredictedFrame(index: first + contextCount + step, step: step + 1, energyTrace: prediction.energyTrace,
-                                        energy: prediction.energy, uncertainty: prediction.energy)
+                                        energy: prediction.energy, uncertainty: prediction.energy,
+                                        patchEnergies: prediction.patchEnergies, patchSpread: prediction.patchSpread)
             if step < truth.count {
                 let actual = truth[step], copyLast = contextFrames[contextFrames.count - 1]
                 record.psnr = PSNR.between(predicted[step], actual)
