@@ -12,11 +12,7 @@ import Tensors
 /// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on the
 ///   same model, observed stream included, median of 50.
 func runModelBenchmarks() throws {
-    let config = ModelConfig(kind: .ebt, size: .base, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2)
-    var generator = SeededGenerator(seed: 1)
-    let model = EnergyModel(config, using: &generator)
-    var trainer = Trainer(model: model, optimizer: AdamW(learningRate: 1e-4), options: TrainingOptions(thinkingSteps: 2), seed: 2)
-    let batches = (0..<4).map { _ in Tensor.randn([16, 17, 1024], using: &generator) }
+    var (trainer, batches, generator) = makeTrainer()
     for batch in batches.prefix(2) { _ = trainer.step(batch) }  // warm-up: allocator and thread pools
     let steps = 12
     let flopsBefore = GemmCounter.floatingPointOperations
@@ -37,4 +33,40 @@ func runModelBenchmarks() throws {
         times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
     }
     report("predict_next_frame_ms", times.sorted()[times.count / 2], decimals: 2)
+}
+
+/// The benchmarked EBT, its trainer and four random batches of windows.
+private func makeTrainer() -> (Trainer<EnergyModel>, [Tensor], SeededGenerator) {
+    let config = ModelConfig(kind: .ebt, size: .base, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2)
+    var generator = SeededGenerator(seed: 1)
+    let model = EnergyModel(config, using: &generator)
+    let trainer = Trainer(model: model, optimizer: AdamW(learningRate: 1e-4), options: TrainingOptions(thinkingSteps: 2), seed: 2)
+    let batches = (0..<4).map { _ in Tensor.randn([16, 17, 1024], using: &generator) }
+    return (trainer, batches, generator)
+}
+
+/// `ebtvid-bench profile-model`: a fixed, short workload for callgrind or perf (not a figure):
+/// EBTVID_PROFILE_STEPS training steps (default 2) and EBTVID_PROFILE_PREDICTIONS predictions (default
+/// 10), or only one kind with
+/// EBTVID_PROFILE=train|predict.
+func runModelProfile() throws {
+    let environment = ProcessInfo.processInfo.environment
+    let only = environment["EBTVID_PROFILE"], steps = environment["EBTVID_PROFILE_STEPS"].flatMap { Int($0) } ?? 2
+    var (trainer, batches, generator) = makeTrainer()
+    if only != "predict" {
+        for i in 0..<steps {
+            let batch = batches[i % batches.count]
+            let stats = trainer.step(batch)
+            print("loss \(stats.loss) gradient norm \(stats.gradientNorm)")
+        }
+    }
+    if only != "train" {
+        let predictor = Predictor(network: .ebt(trainer.model))
+        let context = (0..<16).map { _ in Tensor.randn([1024], using: &generator).scalars }
+        let options = PredictionOptions(thinkingSteps: 8)
+        var last: Float = 0
+        let predictions = environment["EBTVID_PROFILE_PREDICTIONS"].flatMap { Int($0) } ?? 10
+        for _ in 0..<predictions { last = predictor.predictNext(after: context, options: options).energy ?? 0 }
+        print("final energy: \(last)")
+    }
 }

@@ -8,9 +8,13 @@ let groups: [(name: String, run: () throws -> Void)] = [
     ("tensors", runTensorBenchmarks),
     ("model", runModelBenchmarks),
 ]
+/// Workloads for profilers; they print no figures and run only when named.
+let profiles: [(name: String, run: () throws -> Void)] = [
+    ("profile-model", runModelProfile),
+]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
-for group in groups where wanted.isEmpty || wanted.contains(group.name) {
+for group in groups.filter({ wanted.isEmpty || wanted.contains($0.name) }) + profiles.filter({ wanted.contains($0.name) }) {
     do { try group.run() } catch {
         FileHandle.standardError.write("bench \(group.name) failed: \(error)\n".data(using: .utf8)!)
         exit(1)

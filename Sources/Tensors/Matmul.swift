@@ -49,12 +49,9 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
     if k == 0 {
         pc.update(repeating: 0, count: result.count)
     } else {
+        BLASThreads.prepare(work: m * n * k)
         for i in 0..<count {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1,
-                        pa + i * m * k, Int32(transposeA ? m : k),
-                        pb + i * k * n, Int32(transposeB ? k : n),
-                        0, pc + i * m * n, Int32(n))
+            multiply(pa + i * m * k, transposeA, pb + i * k * n, transposeB, pc + i * m * n, m: m, n: n, k: k)
         }
     }
     return Tensor.record(result, [a, b]) {
@@ -65,5 +62,50 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
             transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
                        : matmul(a, g, transposeA: !transposeA)
         }]
+    }
+}
+
+/// C[m, n] = op(A) · op(B), all row-major and contiguous. A single row or column is a
+/// matrix–vector product: sgemm packs both operands first, which costs more than the product
+/// itself when one of them is a vector (thinking on one candidate is all such products).
+private func multiply(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
+    if m == 1 {
+        // cᵀ = op(B)ᵀ · a, where a's k values are contiguous whether or not A is transposed.
+        if transposeB {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(k), a, 1, 0, c, 1)
+        } else {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, 0, c, 1)
+        }
+    } else if n == 1 {
+        // c = op(A) · b, where b's k values are contiguous whether or not B is transposed.
+        if transposeA {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a, Int32(m), b, 1, 0, c, 1)
+        } else {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, 0, c, 1)
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                    0, c, Int32(n))
+    }
+}
+
+/// OpenBLAS's thread count, chosen per product by its size. OpenBLAS splits any product above
+/// 64·64·64 over all threads, but on two cores a product of a few million multiply-adds (the
+/// observed stream of one context, 16 × 256 × 256) finishes sooner on one than it takes to
+/// hand half of it over, and the idle helper then spins in sched_yield.
+enum BLASThreads {
+    /// Products with fewer multiply-adds than this run on the calling thread alone.
+    static let parallelWork = 8 << 20
+    private static let available = Int(openblas_get_num_threads())
+    nonisolated(unsafe) private static var current = available
+
+    static func prepare(work: Int) {
+        let wanted = work < parallelWork ? 1 : available
+        if wanted != current {
+            openblas_set_num_threads(Int32(wanted))
+            current = wanted
+        }
     }
 }

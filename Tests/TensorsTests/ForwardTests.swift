@@ -86,28 +86,30 @@ final class ForwardTests: XCTestCase {
 
     func testMatmulAgainstNaive() {
         var generator = SeededGenerator(seed: 3)
-        for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
-            let (m, k, n) = (5, 7, 3)
-            let a = Tensor.randn(transposeA ? [2, k, m] : [2, m, k], using: &generator)
-            let b = Tensor.randn(transposeB ? [2, n, k] : [2, k, n], using: &generator)
-            let c = matmul(a, b, transposeA: transposeA, transposeB: transposeB)
-            XCTAssertEqual(c.shape, [2, m, n])
-            let (av, bv) = (a.scalars, b.scalars)
-            var expected: [Float] = []
-            for batch in 0..<2 {
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var sum: Float = 0
-                        for l in 0..<k {
-                            let x = transposeA ? av[batch * k * m + l * m + i] : av[batch * m * k + i * k + l]
-                            let y = transposeB ? bv[batch * n * k + j * k + l] : bv[batch * k * n + l * n + j]
-                            sum += x * y
+        // (1, k, n) and (m, k, 1) take the matrix–vector path; the others go to sgemm.
+        for (m, k, n) in [(5, 7, 3), (1, 7, 3), (5, 7, 1), (1, 7, 1)] {
+            for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = Tensor.randn(transposeA ? [2, k, m] : [2, m, k], using: &generator)
+                let b = Tensor.randn(transposeB ? [2, n, k] : [2, k, n], using: &generator)
+                let c = matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+                XCTAssertEqual(c.shape, [2, m, n])
+                let (av, bv) = (a.scalars, b.scalars)
+                var expected: [Float] = []
+                for batch in 0..<2 {
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum: Float = 0
+                            for l in 0..<k {
+                                let x = transposeA ? av[batch * k * m + l * m + i] : av[batch * m * k + i * k + l]
+                                let y = transposeB ? bv[batch * n * k + j * k + l] : bv[batch * k * n + l * n + j]
+                                sum += x * y
+                            }
+                            expected.append(sum)
                         }
-                        expected.append(sum)
                     }
                 }
+                assertClose(c.scalars, expected, tolerance: 1e-5)
             }
-            assertClose(c.scalars, expected, tolerance: 1e-5)
         }
         // Linear layer form: [2, 3, 4] · [4, 2] is the same as two separate products.
         let x = Tensor.randn([2, 3, 4], using: &generator), w = Tensor.randn([4, 2], using: &generator)
