@@ -12,7 +12,8 @@ struct EvalCommand: ParsableCommand {
             For each clip: one-step prediction quality (PSNR, SSIM, MSE, embedding MSE) for the \
             model, copy-last-frame, linear extrapolation and --baseline; H-step rollouts; how energy \
             ranks errors (Spearman); and the AUROC of energy for the surprise frames a sidecar JSON \
-            lists. Writes DIR/results.csv, DIR/summary.json and a record per clip in DIR/clips/. \
+            lists. Writes DIR/results.csv, DIR/summary.json, DIR/report.html and a record per clip \
+            in DIR/clips/. \
             Re-running skips clips already done; a failing clip is recorded and the batch goes on.
             """)
 
@@ -63,6 +64,7 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         let steps = think ?? modelFile.network.config.thinkingSteps
         let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
+        try EvalReport.write(summary: summary, results: results, modelName: model, grid: modelFile.codec.grid, to: request.output)
         func row(_ name: String, _ q: Quality?) {
             guard let q else { return }
             print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -75,6 +77,6 @@ struct EvalCommand: ParsableCommand {
         row("baseline", summary.baseline)
         if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
         if let a = summary.surpriseAUROC { print(String(format: "surprise AUROC %.3f", a)) }
-        print("wrote \(request.output.relativePath)/results.csv, summary.json")
+        print("wrote \(request.output.relativePath)/results.csv, summary.json, report.html")
     }
 }

@@ -52,6 +52,13 @@ final class EvalJobTests: XCTestCase {
         let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
 
+        try EvalReport.write(summary: summary, results: results, modelName: "untrained", grid: job.model.codec.grid, to: request.output)
+        let page = try String(contentsOf: request.output.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<svg").count - 1, 2, "horizon chart and energy scatter")
+        XCTAssertTrue(page.contains("data:image/bmp;base64,"), "thumbnails are inline")
+        XCTAssertTrue(page.contains("broken.mp4") && page.contains("s2024-002-zoom.mp4"))
+        XCTAssertFalse(page.contains("src=\"http"), "the page is self-contained")
+
         // A second run finds every clip's record and evaluates nothing again.
         skipped = []
         _ = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
