@@ -57,10 +57,7 @@ enum ParameterNames {
 
     /// The entries under `prefix.`, with the prefix removed.
     static func child(_ prefix: String, of parameters: [String: Tensor]) -> [String: Tensor] {
-        let head = prefix + "."
-        var result: [String: Tensor] = [:]
-        for (name, tensor) in parameters where name.hasPrefix(head) { result[String(name.dropFirst(head.count))] = tensor }
-        return result
+        parameters.childEntries(prefix)
     }
 
     /// Replaces one leaf parameter, checking presence and shape.
@@ -70,5 +67,22 @@ enum ParameterNames {
             throw LayerError.shapeMismatch(name: name, expected: parameter.shape, actual: replacement.shape)
         }
         parameter = replacement.asParameter()
+    }
+}
+
+extension Layer {
+    /// This layer's parameters with `prefix.` in front of each name (how composite models name a child's).
+    public func parameters(prefixed prefix: String) -> [(name: String, tensor: Tensor)] {
+        namedParameters.map { ("\(prefix).\($0.name)", $0.tensor) }
+    }
+}
+
+extension Dictionary where Key == String, Value == Tensor {
+    /// The entries under `prefix.`, with the prefix removed (how a composite model loads a child).
+    public func childEntries(_ prefix: String) -> [String: Tensor] {
+        let head = prefix + "."
+        var result: [String: Tensor] = [:]
+        for (name, tensor) in self where name.hasPrefix(head) { result[String(name.dropFirst(head.count))] = tensor }
+        return result
     }
 }
