@@ -29,10 +29,8 @@ public enum OneStepEvaluation {
             let thinker = Thinker(model: model)
             var generator = SeededGenerator(seed: 0)
             let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &generator)
-            let thought = withParametersFrozen {
-                thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps),
-                              finalEnergy: true, using: &generator)
-            }
+            let thought = thinker.infer(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps),
+                                        using: &generator)
             return Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
                           linear: linear, energy: thought.energies.last!.mean().item)
         }

@@ -90,9 +90,7 @@ public struct Predictor {
             start = start + Tensor(shape: [1, count, e], scalars: noise)
         }
         let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance)
-        let thought = withParametersFrozen {
-            thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: true, using: &generator)
-        }
+        let thought = thinker.infer(from: start, at: positions, context: context, options: thinking, using: &generator)
         let finalEnergies = thought.energies.last!.scalars
         let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
         let prediction = thought.prediction.detached().scalars
@@ -154,11 +152,9 @@ extension Predictor {
             let context = withoutGradient { model.observe(contexts) }
             let thinker = Thinker(model: model)
             let start = thinker.initialCandidates(options.start, positions: [length], context: context, using: &generator)
-            let thought = withParametersFrozen {
-                thinker.think(from: start, at: [length], context: context,
-                              options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance),
-                              finalEnergy: true, using: &generator)
-            }
+            let thought = thinker.infer(from: start, at: [length], context: context,
+                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance),
+                                        using: &generator)
             let surprise = actual.map { frames in
                 withoutGradient { model.energies(frames.reshaped([count, 1, e]), at: [length], context: context) }.scalars
             } ?? []

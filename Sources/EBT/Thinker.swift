@@ -103,4 +103,15 @@ public struct Thinker {
         }
         return thought
     }
+
+    /// Inference: thinks with the weights frozen (only ∇ŷE is needed, no graph through them) and
+    /// evaluates the energy at the result, which is the prediction's uncertainty.
+    public func infer<G: RandomNumberGenerator>(from start: Tensor, at positions: [Int], context: ObservedContext,
+                                                options: ThinkingOptions, using generator: inout G) -> Thought {
+        var options = options
+        options.differentiable = false
+        return withParametersFrozen {
+            think(from: start, at: positions, context: context, options: options, finalEnergy: true, using: &generator)
+        }
+    }
 }
