@@ -10,6 +10,13 @@ public struct ObservedContext {
     /// The observed embeddings themselves, [batch, seq, embedding].
     public var frames: Tensor
     public var length: Int { frames.shape[1] }
+
+    /// The observed frame just before each of `positions` (each in 1...length), [batch, count, embedding]:
+    /// copy-last's guess, the anchor of the bowl.
+    public func previousFrames(at positions: [Int]) -> Tensor {
+        let detached = frames.detached()
+        return concat(positions.map { detached.sliced(axis: 1, ($0 - 1)..<$0) }, axis: 1)
+    }
 }
 
 /// E(context, candidate): an autoregressive, continuous-state energy-based transformer.
@@ -22,16 +29,17 @@ public struct ObservedContext {
 /// The energy head is structured (a change from the design's single linear output, made because a
 /// plain scalar head left thinking unable to learn within minutes: its ∇ŷE started tiny and
 /// random, and training shrank it rather than shaping it). From each candidate's final state the
-/// head reads a correction Δ (one value per embedding dimension) and a level c (one per patch):
+/// head reads a change r (one value per embedding dimension) and a level c (one per patch):
 ///
+///     Δ(x, ŷ) = ŷ − x_last − r(x, ŷ)
 ///     E(x, ŷ) = Σ_patches [ ½ Σ_k Δ_pk(x, ŷ)² + c_p(x, ŷ) ]
 ///
-/// The bowl term is low where the model finds the candidate compatible with the context; its
-/// gradient starts at zero (so thinking starts as copy-last, not as noise) and is about −Δ, which a
-/// first-order path trains directly. The level term carries what the bowl cannot: how large the
-/// remaining error is expected to be, trained by the calibration loss on a stop-gradient copy of
-/// the state, so the final energy can rank errors without steering the descent. Both are per
-/// patch, which is what makes the per-patch uncertainty map.
+/// The bowl term is low where the model finds the candidate compatible with the context; at the
+/// start of training it is centred on the last frame (so thinking starts as copy-last), and its
+/// gradient is about Δ, which the reconstruction and landscape losses train first-order. The level
+/// term carries what the bowl cannot: how large the remaining error is expected to be, trained by
+/// the calibration loss on a stop-gradient copy of the state, so the final energy can rank errors
+/// without steering the descent. Both are per patch, which is what makes the per-patch maps.
 public struct EnergyModel: Layer {
     public let config: ModelConfig
     public var backbone: Backbone
@@ -73,6 +81,24 @@ public struct EnergyModel: Layer {
 
     /// The two parts of the per-patch energy, each [batch, count, patches]: the bowl ½‖Δ‖² and the level c.
     public func energyTerms(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> (bowl: Tensor, level: Tensor) {
+        let state = states(candidates, at: positions, context: context)
+        return (bowl(of: corrections(candidates, states: state, at: positions, context: context)), level(of: state))
+    }
+
+    /// Δ(x, ŷ) = ŷ − x_last − r(state): how far each candidate is from the last frame plus the
+    /// change r the network reads from the context and the candidate.
+    ///
+    /// Anchoring at the last frame (our change to the design's plain head, Δ = r) makes the bowl's
+    /// centre a residual over copy-last, as in the baseline, so learning starts first-order: with
+    /// Δ = r alone, ∇ŷE was quadratic in the head's weights, and training sat near zero for
+    /// hundreds of steps before thinking moved at all. r still depends on the candidate through
+    /// every block, so the landscape is the network's, not a fixed paraboloid.
+    public func corrections(_ candidates: Tensor, states: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
+        candidates - context.previousFrames(at: positions) - correctionHead(states)
+    }
+
+    /// Each candidate's final state [batch, count, width] after the blocks and the final norm.
+    public func states(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
         precondition(candidates.shape[1] == positions.count, "\(candidates.shape[1]) candidates for \(positions.count) positions")
         let observed = context.length
         let mask = AttentionMask.additive(rows: positions.count, columns: observed + positions.count) { row, column in
@@ -82,15 +108,21 @@ public struct EnergyModel: Layer {
         for (block, prefix) in zip(backbone.blocks, context.keyValues) {
             h = block.forward(h, positions: positions, mask: mask, prefix: prefix).output
         }
-        let state = finalNorm(h)
-        let correction = correctionHead(state)
+        return finalNorm(h)
+    }
+
+    /// The bowl term per patch, [batch, count, patches], of corrections Δ [batch, count, embedding].
+    public func bowl(of correction: Tensor) -> Tensor {
         let patches = config.patchCount, values = config.embeddingSize / patches
-        let bowl = square(correction).reshaped([h.shape[0], positions.count, patches, values]).sum(axis: -1) * 0.5
-        // The level reads a stop-gradient copy of the state: it must not steer thinking (its
-        // gradient, large from the start, swamped the bowl's and stalled learning in trials) nor
-        // bend the backbone toward predicting error instead of the frame. It is a calibrated
-        // read-out of how unsure the state is.
-        return (bowl, energyHead(state.detached()))
+        return square(correction).reshaped([correction.shape[0], correction.shape[1], patches, values]).sum(axis: -1) * 0.5
+    }
+
+    /// The level term per patch, [batch, count, patches]. It reads a stop-gradient copy of the
+    /// state: it must not steer thinking (its gradient, large from the start, swamped the bowl's
+    /// and stalled learning in trials) nor bend the backbone toward predicting error instead of
+    /// the frame. It is a calibrated read-out of how unsure the state is.
+    public func level(of state: Tensor) -> Tensor {
+        energyHead(state.detached())
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.

@@ -136,6 +136,10 @@ public struct BatchPrediction {
     public var energies: [Float]
     /// The energy each *actual* next frame gets (empty for the baseline or without actual frames).
     public var surpriseEnergies: [Float]
+    /// Per-patch energies [count × patches] at each prediction: where the model is unsure.
+    public var patchEnergies: [Float] = []
+    /// Per-patch energies [count × patches] of each actual frame: where reality surprised it.
+    public var surprisePatchEnergies: [Float] = []
 }
 
 extension Predictor {
@@ -156,15 +160,25 @@ extension Predictor {
                                         options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance),
                                         using: &generator)
             let surprise = actual.map { frames in
-                withoutGradient { model.energies(frames.reshaped([count, 1, e]), at: [length], context: context) }.scalars
+                withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context) }.scalars
             } ?? []
-            return BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),
-                                   energies: thought.energies.last!.scalars, surpriseEnergies: surprise)
+            let patchEnergies = thought.patchEnergies.last!
+            var result = BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),
+                                         energies: patchEnergies.sum(axis: -1).scalars,
+                                         surpriseEnergies: Self.frameTotals(surprise, patches: config.patchCount))
+            result.patchEnergies = patchEnergies.scalars
+            result.surprisePatchEnergies = surprise
+            return result
         }
     }
 }
 
 extension Predictor {
+    /// Sums of consecutive runs of `patches` values: per-frame totals of per-patch energies.
+    static func frameTotals(_ values: [Float], patches: Int) -> [Float] {
+        stride(from: 0, to: values.count, by: patches).map { values[$0..<($0 + patches)].reduce(0, +) }
+    }
+
     /// Per-patch energies [count][patches] the model gives to the frames that actually came next
     /// (`actual` [count, embedding]) after each context (`contexts` [count, length, embedding]):
     /// a map of where each real frame surprised it. Nil for the baseline, which has no energy.

@@ -60,15 +60,14 @@ public struct Thinker {
     public func initialCandidates<G: RandomNumberGenerator>(_ start: ThinkingStart, positions: [Int], context: ObservedContext,
                                                             using generator: inout G) -> Tensor {
         let frames = context.frames.detached()
-        let previous = positions.map { frames.sliced(axis: 1, ($0 - 1)..<$0) }
         switch start {
         case .lastFrame:
-            return concat(previous, axis: 1)
+            return context.previousFrames(at: positions)
         case .noise:
             return Tensor.randn([frames.shape[0], positions.count, frames.shape[2]], using: &generator)
         case .linear:
             let before = positions.map { frames.sliced(axis: 1, max($0 - 2, 0)..<max($0 - 1, 1)) }
-            return concat(previous, axis: 1) * 2 - concat(before, axis: 1)
+            return context.previousFrames(at: positions) * 2 - concat(before, axis: 1)
         }
     }
 

@@ -15,11 +15,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// squared error (the scale of the energy's bowl term). Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
     /// level come out anti-correlated with error. This makes the level an error estimate.
     public var calibrationWeight: Float
+    /// Weight of the landscape loss, which makes the correction Δ at the prediction and at the
+    /// true frame point at each other (see `trainingLoss`): what lets the energy of a real frame
+    /// measure surprise, and longer thinking settle instead of overshooting.
+    public var landscapeWeight: Float
     public var smoothL1Beta: Float
 
     public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
                 truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
-                smoothL1Beta: Float = 1) {
+                landscapeWeight: Float = 1, smoothL1Beta: Float = 1) {
         self.thinkingSteps = thinkingSteps
         self.extraSteps = extraSteps
         self.stepScaleSpread = stepScaleSpread
@@ -27,6 +31,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.truncated = truncated
         self.start = start
         self.calibrationWeight = calibrationWeight
+        self.landscapeWeight = landscapeWeight
         self.smoothL1Beta = smoothL1Beta
     }
 }
@@ -38,6 +43,7 @@ public struct TrainingStats: Sendable {
     public var firstStepLoss: Float = 0
     public var lastStepLoss: Float = 0
     public var calibrationLoss: Float = 0
+    public var landscapeLoss: Float = 0
     /// Mean candidate energy at the first evaluated step minus at the last: positive when thinking descends.
     public var energyGap: Float = 0
     public var stepSize: Float = 0
@@ -71,19 +77,28 @@ extension EnergyModel: TrainableModel {
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
         let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
-        // Calibrate the level at the final candidate, where the energy is read as uncertainty: the
-        // level learns the squared error the bowl does not explain. Only the level is pulled, so
-        // calibration cannot bend the correction Δ that thinking follows.
-        let patches = config.patchCount
-        let final = thought.prediction.detached()
-        let terms = energyTerms(final, at: positions, context: context)
+        // One first-order pass scores two detached points: the final candidate ŷ and the true
+        // frame y. Landscape: Δ(x, ŷ) is pulled toward ŷ − y and Δ(x, y) toward y − ŷ, so the bowl
+        // is centred on the model's own prediction and ½‖Δ(x, y)‖², the bowl at the real frame,
+        // is how far reality landed from it: the surprise. (At ŷ the target's mean given the
+        // context is ŷ − E[y|x], the exact correction.) Calibration: the level at ŷ learns the
+        // squared error the bowl there does not explain, so the final energy ranks errors.
+        let patches = config.patchCount, count = positions.count
+        let final = thought.prediction.detached(), truth = targets.detached()
+        let points = concat([final, truth], axis: 1)
+        let state = states(points, at: positions + positions, context: context)
+        let correction = corrections(points, states: state, at: positions + positions, context: context)
+        let landscapeTarget = withoutGradient { concat([final - truth, truth - final], axis: 1) }
+        let landscapeLoss = mseLoss(correction, landscapeTarget)
+        let finalState = state.sliced(axis: 1, 0..<count)
+        let bowlAtFinal = bowl(of: correction.sliced(axis: 1, 0..<count)).detached()
         let error = withoutGradient {
-            square(final - targets.detached()).reshaped(terms.level.shape + [config.embeddingSize / patches]).sum(axis: -1) * 0.5
+            square(final - truth).reshaped([final.shape[0], count, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
         }
         // Compared per embedding value, so the weight means the same whatever the patch size.
         let perValue = 1 / Float(config.embeddingSize / patches)
-        let calibrationLoss = mseLoss((terms.level + terms.bowl.detached()) * perValue, error * perValue)
-        let loss = reconstruction + calibrationLoss * options.calibrationWeight
+        let calibrationLoss = mseLoss((level(of: finalState) + bowlAtFinal) * perValue, error * perValue)
+        let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
         let energies = thought.energies
         var stats = TrainingStats()
@@ -91,6 +106,7 @@ extension EnergyModel: TrainableModel {
         stats.firstStepLoss = stepLosses[0].item
         stats.lastStepLoss = stepLosses[stepLosses.count - 1].item
         stats.calibrationLoss = calibrationLoss.item
+        stats.landscapeLoss = landscapeLoss.item
         stats.energyGap = energies[0].mean().item - energies[energies.count - 1].mean().item
         stats.stepSize = stepSize.item
         return (loss, stats)

@@ -4,8 +4,8 @@ import Foundation
 /// Turns RGB frames into one standardised embedding per frame and back.
 ///
 /// An embedding is `patchCount × components` values (patch-major, see `PatchGrid`): each patch is
-/// projected on a PCA basis and every coefficient divided by its component's standard deviation, so
-/// all dimensions of the energy landscape have comparable scale. Decoding inverts the projection,
+/// projected on a PCA basis and every coefficient divided by a scale (one shared by all components
+/// in fitted codecs, see `PrincipalComponents.codec(keeping:)`). Decoding inverts the projection,
 /// which is what turns every predicted embedding into a picture.
 public struct PatchCodec: Equatable {
     public let grid: PatchGrid
@@ -13,7 +13,7 @@ public struct PatchCodec: Equatable {
     public let mean: [Float]
     /// patchDimension × components, row-major: column k is component k.
     public let basis: [Float]
-    /// Standard deviation of each component's coefficient.
+    /// What each component's coefficient is divided by (the file format allows one per component).
     public let scale: [Float]
 
     public init(grid: PatchGrid, mean: [Float], basis: [Float], scale: [Float]) throws {

@@ -55,15 +55,21 @@ public struct PrincipalComponents {
         (1...variances.count).first { expectedPSNR(keeping: $0) >= target } ?? variances.count
     }
 
-    /// A codec keeping the first `k` components, each standardised to unit variance.
+    /// A codec keeping the first `k` components, all divided by one shared scale: the root of their
+    /// mean variance, so the embedding has unit variance per value on average.
+    ///
+    /// One scale rather than one per component (the design's first choice) keeps squared distance
+    /// in embedding space proportional to squared pixel distance. Per-component standardisation
+    /// gave fine-detail components, which PSNR hardly sees, as much weight in the training loss as
+    /// the coarse ones; trained models then beat copy-last in embedding error while losing to it in
+    /// PSNR. With one scale, the loss, the energy and the pixel metrics agree.
     public func codec(keeping k: Int) throws -> PatchCodec {
         let d = grid.patchDimension
         guard k >= 1, k <= d else { throw PatchCodecError.invalidComponents("\(k) is outside 1...\(d)") }
         var basis = [Float](repeating: 0, count: d * k)
         for i in 0..<d { for j in 0..<k { basis[i * k + j] = vectors[i * d + j] } }
-        // A component with (almost) no variance would blow up when standardised; floor its scale.
-        let floor = max(variances[0], 1e-12) * 1e-6
-        let scale = variances[0..<k].map { sqrt(max($0, floor)) }
-        return try PatchCodec(grid: grid, mean: mean, basis: basis, scale: scale)
+        let meanVariance = variances[0..<k].reduce(0, +) / Float(k)
+        let shared = sqrt(max(meanVariance, 1e-12))
+        return try PatchCodec(grid: grid, mean: mean, basis: basis, scale: [Float](repeating: shared, count: k))
     }
 }

@@ -49,6 +49,11 @@ public struct ClipEvaluation: Codable, Sendable {
     public var surpriseEnergies: [Float] = []
     public var errors: [Double] = []
     public var surprises: [Bool] = []
+    /// Spearman correlation, over every (frame, patch) of the clip, of the per-patch pixel error of
+    /// the model's prediction with the per-patch energy at the prediction (uncertainty, before the
+    /// frame is seen) and with the per-patch energy of the actual frame (surprise, after).
+    public var patchUncertaintySpearman: Double?
+    public var patchSurpriseSpearman: Double?
     /// Mean PSNR at each step of H-step rollouts, for the model and for copy-last.
     public var horizonPSNR: [Double] = []
     public var horizonPSNRCopyLast: [Double] = []
@@ -65,6 +70,8 @@ public struct ClipEvaluation: Codable, Sendable {
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
+        case patchUncertaintySpearman = "patch_uncertainty_spearman"
+        case patchSurpriseSpearman = "patch_surprise_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
     }
@@ -143,6 +150,7 @@ public struct EvalJob {
             zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)
         }
 
+        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
         let options = PredictionOptions(thinkingSteps: steps)
         let predictors = [("model", Predictor(network: model.network))] + (request.baseline.map { [("baseline", Predictor(network: $0.network))] } ?? [])
@@ -168,6 +176,12 @@ public struct EvalJob {
                         result.surprises.append(surpriseFrames.contains(t))
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
+                        if !batch.patchEnergies.isEmpty {
+                            let patches = grid.patchCount, span = (i * patches)..<((i + 1) * patches)
+                            patchErrors += PatchErrors.meanSquared(image, truth, grid: grid)
+                            patchEnergies += batch.patchEnergies[span].map(Double.init)
+                            patchSurprises += batch.surprisePatchEnergies[span].map(Double.init)
+                        }
                     }
                 }
             }
@@ -184,6 +198,10 @@ public struct EvalJob {
             sums[name].map { Quality(psnr: $0.psnr / n, ssim: $0.ssim / n, mse: $0.mse / n, embeddingMSE: $0.embedding / n) }
         }
         result.frames = targets.count
+        if !patchEnergies.isEmpty {
+            result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies, patchErrors)
+            result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises, patchErrors)
+        }
         result.model = quality("model")
         result.copyLast = quality("copyLast")
         result.linear = quality("linear")

@@ -13,6 +13,9 @@ public struct EvalSummary: Codable {
     public var energyErrorSpearman: Double?
     /// AUROC of the energy of the actual frame for the sidecars' surprise frames, pooled.
     public var surpriseAUROC: Double?
+    /// Means over clips of the per-clip per-patch Spearman correlations (see ClipEvaluation).
+    public var patchUncertaintySpearman: Double?
+    public var patchSurpriseSpearman: Double?
     public var thinkSteps: Int
     public var seconds: Double
     public var horizonPSNR: [Double]
@@ -24,6 +27,8 @@ public struct EvalSummary: Codable {
         case energyErrorSpearman = "energy_error_spearman"
         case surpriseAUROC = "surprise_auroc"
         case thinkSteps = "think_steps"
+        case patchUncertaintySpearman = "patch_uncertainty_spearman"
+        case patchSurpriseSpearman = "patch_surprise_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
     }
@@ -49,6 +54,12 @@ public struct EvalSummary: Codable {
         let surpriseScores = done.flatMap(\.surpriseEnergies).map(Double.init)
         let surpriseFlags = done.filter { !$0.surpriseEnergies.isEmpty }.flatMap(\.surprises)
         surpriseAUROC = surpriseScores.count == surpriseFlags.count ? RankStatistics.auroc(scores: surpriseScores, positives: surpriseFlags) : nil
+        func meanOverClips(_ pick: (ClipEvaluation) -> Double?) -> Double? {
+            let values = done.compactMap(pick).filter(\.isFinite)
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        patchUncertaintySpearman = meanOverClips(\.patchUncertaintySpearman)
+        patchSurpriseSpearman = meanOverClips(\.patchSurpriseSpearman)
         self.thinkSteps = thinkSteps
         self.seconds = seconds
         func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {
@@ -65,11 +76,12 @@ public struct EvalSummary: Codable {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,baseline_psnr,"
-                     + "energy_error_spearman,surprise_auroc,error"]
+                     + "energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,error"]
         for r in results {
             lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
                           cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr), cell(r.baseline?.psnr),
-                          cell(r.energyErrorSpearman), cell(r.surpriseAUROC), r.error.map(quoted) ?? ""].joined(separator: ","))
+                          cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
+                          cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -50,6 +50,10 @@ public struct TrainingPlan: Sendable {
         if frameSize < patchSize || frameSize % patchSize != 0 { return "frame size \(frameSize) must be a multiple of the patch size \(patchSize)" }
         if let components, components < 1 || components > patchSize * patchSize * 3 { return "components must be between 1 and \(patchSize * patchSize * 3)" }
         if options.thinkingSteps < 1 || options.thinkingSteps > 64 { return "thinking steps must be between 1 and 64" }
+        for (name, weight) in [("calibration", options.calibrationWeight), ("landscape", options.landscapeWeight)] {
+            if !(weight >= 0 && weight <= 1000) { return "\(name) weight must be between 0 and 1000, got \(weight)" }
+        }
+        if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
         return nil
     }
 }

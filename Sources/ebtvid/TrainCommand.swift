@@ -65,6 +65,12 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")
     var calibration: Float = 1
 
+    @Option(parsing: .unconditional, help: "Weight of the landscape loss (energy at the real frame measures surprise).")
+    var landscape: Float = 1
+
+    @Option(parsing: .unconditional, help: "Smooth-L1 β of the reconstruction loss (large: squared error).")
+    var beta: Float = 1
+
     @Option(parsing: .unconditional, help: "Initial thinking step size α.")
     var alpha: Float = 1
 
@@ -91,6 +97,8 @@ struct TrainCommand: ParsableCommand {
         plan.options.thinkingSteps = think
         plan.options.start = start
         plan.options.calibrationWeight = calibration
+        plan.options.landscapeWeight = landscape
+        plan.options.smoothL1Beta = beta
         plan.validateEvery = max(validateEvery, 1)
         plan.initialStepSize = alpha
         plan.stepSizeLearningRate = alphaLr
@@ -107,7 +115,7 @@ struct TrainCommand: ParsableCommand {
                 let s = p.stats
                 var line = "\(ProgressLine.bar(Double(p.step) / Double(max(p.totalSteps, 1)))) step \(p.step)/\(p.totalSteps)"
                 line += String(format: "  loss %.4f", s.loss)
-                if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) }
+                if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) + String(format: "  land %.4f", s.landscapeLoss) }
                 line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, ProgressLine.duration(p.secondsLeft))
                 progress.update(line)
             case .validation(let step, let errors):

@@ -56,12 +56,13 @@ final class EnergyModelTests: XCTestCase {
     }
 
     /// The reconstruction loss's gradient (through the thinking steps, second order) matches finite
-    /// differences in a few weights and in the step size. The calibration term is left out: it
-    /// reads the final candidate through a stop-gradient, which finite differences would see move.
+    /// differences in a few weights and in the step size. The calibration and landscape terms are left out: they
+    /// read the final candidate through a stop-gradient, which finite differences would see move.
     func testTrainingGradientMatchesFiniteDifferences() {
         for (steps, calibration) in [(1, Float(0)), (2, Float(0))] {
             var options = TrainingOptions(thinkingSteps: steps)
             options.calibrationWeight = calibration
+            options.landscapeWeight = 0
             checkGradient(options: options)
         }
     }

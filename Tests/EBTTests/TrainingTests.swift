@@ -4,10 +4,8 @@ import PatchCodec
 @testable import EBT
 
 final class TrainingTests: XCTestCase {
-    /// A tiny EBT trained briefly on rotating sequences with window-dependent noise: the loss
-    /// falls, thinking lowers the energy step by step on held-out sequences, and the prediction
-    /// beats copying the last frame.
-    func testTinyEBTLearnsAndThinkingDescends() {
+    /// A tiny EBT trained once for the tests below on rotating sequences with window-dependent noise.
+    static let trained: (model: EnergyModel, losses: [Float]) = {
         var generator = SeededGenerator(seed: 5)
         let model = EnergyModel(tinyConfig(), using: &generator)
         var trainer = Trainer(model: model, optimizer: AdamW(schedule: LearningRateSchedule(peak: 3e-3, warmupSteps: 20, totalSteps: 300),
@@ -17,27 +15,74 @@ final class TrainingTests: XCTestCase {
         for step in 0..<300 {
             let stats = trainer.step(rotatingWindows(batch: 8, length: 7, embedding: 16, seed: UInt64(100 + step), noise: 0.2))
             losses.append(stats.loss)
-            if step % 50 == 0 || step == 299 { print("step \(step) loss \(stats.loss) first \(stats.firstStepLoss) last \(stats.lastStepLoss) cal \(stats.calibrationLoss) gap \(stats.energyGap) alpha \(stats.stepSize)") }
+            if step % 50 == 0 || step == 299 { print("step \(step) loss \(stats.loss) first \(stats.firstStepLoss) last \(stats.lastStepLoss) cal \(stats.calibrationLoss) land \(stats.landscapeLoss) gap \(stats.energyGap) alpha \(stats.stepSize)") }
         }
-        let early = losses[0..<10].reduce(0, +) / 10, late = losses[290...].reduce(0, +) / 10
-        XCTAssertLessThan(late, 0.7 * early, "training loss should fall")
+        return (trainer.model, losses)
+    }()
 
-        let heldOut = rotatingWindows(batch: 32, length: 7, embedding: 16, seed: 999_999, noise: 0.2)
-        let trained = trainer.model
-        let observed = heldOut.sliced(axis: 1, 0..<6), targets = heldOut.sliced(axis: 1, 1..<7)
-        let context = withoutGradient { trained.observe(observed) }
+    let heldOut = rotatingWindows(batch: 32, length: 7, embedding: 16, seed: 999_999, noise: 0.2)
+
+    func think(_ steps: Int, on windows: Tensor) -> (start: Tensor, thought: Thought) {
+        let trained = Self.trained.model
+        let context = withoutGradient { trained.observe(windows.sliced(axis: 1, 0..<6)) }
         let thinker = Thinker(model: trained)
         var g = SeededGenerator(seed: 0)
         let start = thinker.initialCandidates(.lastFrame, positions: Array(1...6), context: context, using: &g)
-        let thought = withParametersFrozen {
-            thinker.think(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: 2), finalEnergy: true, using: &g)
-        }
+        return (start, thinker.infer(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: steps), using: &g))
+    }
+
+    /// The loss falls, thinking lowers the energy step by step on held-out sequences, and the
+    /// prediction beats copying the last frame.
+    func testTinyEBTLearnsAndThinkingDescends() {
+        let losses = Self.trained.losses
+        let early = losses[0..<10].reduce(0, +) / 10, late = losses[290...].reduce(0, +) / 10
+        XCTAssertLessThan(late, 0.7 * early, "training loss should fall")
+
+        let targets = heldOut.sliced(axis: 1, 1..<7)
+        let (start, thought) = think(2, on: heldOut)
         let energies = thought.energies.map { $0.mean().item }
         print("energies along thinking: \(energies)")
         for k in 1..<energies.count { XCTAssertLessThan(energies[k], energies[k - 1], "energy rose at step \(k)") }
         let copyLast = mseLoss(start, targets).item, predicted = mseLoss(thought.prediction.detached(), targets).item
         print("held-out mse: copy-last \(copyLast) ebt \(predicted)")
         XCTAssertLessThan(predicted, 0.7 * copyLast)
+    }
+
+    /// Thinking twice as long as trained settles rather than overshooting: the landscape loss
+    /// centres the bowl on the prediction.
+    func testThinkingTwiceAsLongIsNoWorse() {
+        let targets = heldOut.sliced(axis: 1, 1..<7)
+        let trainedSteps = mseLoss(think(2, on: heldOut).thought.prediction.detached(), targets).item
+        let doubled = mseLoss(think(4, on: heldOut).thought.prediction.detached(), targets).item
+        print("held-out mse: 2 steps \(trainedSteps), 4 steps \(doubled)")
+        XCTAssertLessThanOrEqual(doubled, trainedSteps * 1.02)
+    }
+
+    /// The energy of a real next frame measures surprise: disturbing one patch of the actual frame
+    /// raises its energy, and the per-patch energies point at the disturbed patch.
+    func testEnergyOfADisturbedFrameRisesWhereItWasDisturbed() {
+        let trained = Self.trained.model
+        let observed = heldOut.sliced(axis: 1, 0..<6), actual = heldOut.sliced(axis: 1, 1..<7)
+        let patch = 2, values = 4
+        var disturbed = actual.scalars
+        var generator = SeededGenerator(seed: 31)
+        for row in 0..<(32 * 6) {
+            for j in 0..<values { disturbed[row * 16 + patch * values + j] += generator.nextNormal() * 0.8 }
+        }
+        let context = withoutGradient { trained.observe(observed) }
+        let positions = Array(1...6)
+        let calm = withoutGradient { trained.patchEnergies(actual, at: positions, context: context) }.scalars
+        let upset = withoutGradient { trained.patchEnergies(Tensor(shape: actual.shape, scalars: disturbed), at: positions, context: context) }.scalars
+        var higher = 0, pointed = 0
+        for row in 0..<(32 * 6) {
+            let a = calm[(row * 4)..<(row * 4 + 4)], b = upset[(row * 4)..<(row * 4 + 4)]
+            if b.reduce(0, +) > a.reduce(0, +) { higher += 1 }
+            let rise = zip(b, a).map { $0 - $1 }
+            if rise.indices.max(by: { rise[$0] < rise[$1] }) == patch { pointed += 1 }
+        }
+        print("disturbed frames with higher energy: \(higher)/192, rise largest at the disturbed patch: \(pointed)/192")
+        XCTAssertGreaterThan(higher, 192 * 9 / 10)
+        XCTAssertGreaterThan(pointed, 192 * 8 / 10)
     }
 }
 

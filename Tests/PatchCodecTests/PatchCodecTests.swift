@@ -67,19 +67,33 @@ final class PatchCodecTests: XCTestCase {
         if k > 1 { XCTAssertLessThan(pca.expectedPSNR(keeping: k - 1), 30) }
     }
 
-    func testEmbeddingsAreStandardisedAndBasisOrthonormal() throws {
+    func testEmbeddingsHaveUnitMeanVarianceAndPixelProportionalDistances() throws {
         let (pca, rgb) = try fitted()
         let k = 6, codec = try pca.codec(keeping: k)
         let z = codec.encode(rgb: rgb, frameCount: 40)
         XCTAssertEqual(z.count, 40 * codec.embeddingSize)
         let rows = z.count / k
+        var variances: [Double] = []
         for j in 0..<k {
             var mean = 0.0, square = 0.0
             for r in 0..<rows { mean += Double(z[r * k + j]); square += Double(z[r * k + j] * z[r * k + j]) }
             mean /= Double(rows); square /= Double(rows)
             XCTAssertEqual(mean, 0, accuracy: 0.02, "component \(j) mean")
-            XCTAssertEqual(square - mean * mean, 1, accuracy: 0.03, "component \(j) variance")
+            variances.append(square - mean * mean)
         }
+        // One shared scale: unit variance on average, and the components keep PCA's order.
+        XCTAssertEqual(variances.reduce(0, +) / Double(k), 1, accuracy: 0.03)
+        for j in 1..<k { XCTAssertLessThanOrEqual(variances[j], variances[j - 1] * 1.05, "component \(j)") }
+        XCTAssertGreaterThan(variances[0], variances[k - 1] * 2)
+        // Squared embedding distance is proportional to squared distance of the projected pixels.
+        let perFrame = codec.embeddingSize
+        let scale = Double(codec.scale[0])
+        XCTAssertTrue(codec.scale.allSatisfy { $0 == codec.scale[0] })
+        let a = codec.decode(embeddings: Array(z[0..<perFrame]), frameCount: 1)
+        let b = codec.decode(embeddings: Array(z[(5 * perFrame)..<(6 * perFrame)]), frameCount: 1)
+        let embeddingDistance = (0..<perFrame).reduce(0.0) { $0 + pow(Double(z[$1] - z[5 * perFrame + $1]), 2) }
+        let pixelDistance = zip(a, b).reduce(0.0) { $0 + pow((Double($1.0) - Double($1.1)) / 255, 2) }
+        XCTAssertEqual(embeddingDistance * scale * scale, pixelDistance, accuracy: pixelDistance * 0.05 + 1e-3)
         let d = grid.patchDimension
         for a in 0..<k { for b in 0..<k {
             var dot: Float = 0

@@ -1,4 +1,5 @@
 import XCTest
+import PatchCodec
 @testable import Pipeline
 
 final class MetricsTests: XCTestCase {
@@ -60,5 +61,17 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(RankStatistics.auroc(scores: [1, 2, 3], positives: [false, true, true])!, 1)
         XCTAssertEqual(RankStatistics.auroc(scores: [5, 5], positives: [false, true])!, 0.5)
         XCTAssertNil(RankStatistics.auroc(scores: [1, 2], positives: [true, true]))
+    }
+
+    func testPatchErrorsFindTheChangedPatchInCodecOrder() throws {
+        // 32x16 frame of 8x8 patches: 4 columns, 2 rows; patch index = row * 4 + column.
+        let grid = try PatchGrid(frameWidth: 32, frameHeight: 16, patchSize: 8)
+        let a = [UInt8](repeating: 120, count: grid.frameByteCount)
+        XCTAssertEqual(PatchErrors.meanSquared(a, a, grid: grid), [Double](repeating: 0, count: 8))
+        var b = a
+        for y in 8..<16 { for x in 16..<24 { b[(y * 32 + x) * 3 + 1] = 171 } }  // row 1, column 2, green only
+        let errors = PatchErrors.meanSquared(b, a, grid: grid)
+        let difference = 51.0 / 255, expected: Double = difference * difference / 3
+        for (p, error) in errors.enumerated() { XCTAssertEqual(error, p == 6 ? expected : 0, accuracy: 1e-6, "patch \(p)") }
     }
 }
