@@ -24,8 +24,10 @@ let package = Package(
         .target(name: "PatchCodec", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "EBT", dependencies: ["Tensors", "PatchCodec"], swiftSettings: fastMath),
         .target(name: "Pipeline", dependencies: ["EBT", "PatchCodec", "VideoIO", "Tensors"], swiftSettings: fastMath),
+        // The model used when --model is omitted, copied beside the executable as a resource bundle.
+        .target(name: "DefaultModel", resources: [.copy("Resources/default-model.safetensors")]),
         .executableTarget(name: "ebtvid", dependencies: [
-            "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors",
+            "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "DefaultModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ebtvid-bench", dependencies: ["Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "COpenBLAS"],
@@ -36,7 +38,7 @@ let package = Package(
         .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec"]),
         .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
-        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO"]),
+        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,129 +1,47 @@
 import Foundation
 
-/// Textured shapes moving at constant velocity over a textured background, bouncing off the
-/// frame's edges and passing over one another (later shapes occlude earlier ones). Surprise
-/// events make a shape appear, vanish or swerve with no cause.
+/// Textured shapes bouncing around the frame over a still background: a procedural texture, or
+/// a window onto a photograph. Surprise events make a shape appear, vanish or swerve with no cause.
 struct BouncingShapesScene: SyntheticScene {
-    private enum Outline: CaseIterable { case disc, square, diamond }
-
-    private struct Shape {
-        var x: Double, y: Double, vx: Double, vy: Double
-        let radius: Double
-        let outline: Outline
-        let texture: ProceduralTexture
-        /// Frames in which the shape is drawn: appear/vanish events cut this range.
-        var visible: Range<Int>
-
-        /// 0...1 share of the pixel (px, py) inside the outline, with a one-pixel soft edge so
-        /// sub-pixel motion shows as smoothly shifting edges rather than jumps.
-        func coverage(_ px: Double, _ py: Double) -> Float {
-            let dx = abs(px - x), dy = abs(py - y)
-            let distance: Double
-            switch outline {
-            case .disc: distance = (dx * dx + dy * dy).squareRoot()
-            case .square: distance = max(dx, dy)
-            case .diamond: distance = (dx + dy) * 0.75
-            }
-            return Float((radius - distance + 0.5).clamped(to: 0...1))
-        }
-    }
-
     private let size: Int
-    private let background: ProceduralTexture
-    private var shapes: [Shape]
-    private let swerves: [SyntheticClip.Event]
-    private var random: SplitMix64
+    private let background: Backdrop
+    /// Where frame pixel (x, y) samples the background: (origin + x · step, origin + y · step).
+    private let origin: (x: Double, y: Double)
+    private let step: Double
+    private var shapes: MovingShapes
     private var lastFrame = -1
 
-    init(seed: UInt64, size: Int, events: [SyntheticClip.Event]) {
+    init(seed: UInt64, size: Int, events: [SyntheticClip.Event], photo: Photo? = nil) {
         var random = SplitMix64(seed: seed)
-        let scale = Double(size) / 64
         let count = random.integer(2...4)
-        let background = ProceduralTexture(seed: random.next(), size: 128, contrast: 0.5)
-        var shapes: [Shape] = []
-        for _ in 0..<count {
-            let radius = random.uniform(0.09...0.17) * Double(size)
-            let speed = random.uniform(0.8...2.0) * scale
-            let angle = random.uniform(0...(2 * Double.pi))
-            shapes.append(Shape(
-                x: random.uniform(radius...(Double(size) - radius)), y: random.uniform(radius...(Double(size) - radius)),
-                vx: speed * cos(angle), vy: speed * sin(angle), radius: radius,
-                outline: Outline.allCases[random.integer(0...2)],
-                texture: ProceduralTexture(seed: random.next(), size: 32, contrast: 1.0),
-                visible: 0..<Int.max))
+        let backgroundSeed = random.next()
+        if let photo {
+            // A window half the photo's side, at a place the seed picks; pixel centres sample it.
+            step = Double(photo.side) / 2 / Double(size)
+            let room = Double(photo.side) / 2
+            origin = (Double(backgroundSeed >> 40) / Double(1 << 24) * room + step / 2,
+                      Double(backgroundSeed & 0xFF_FFFF) / Double(1 << 24) * room + step / 2)
+            background = .photo(photo)
+        } else {
+            step = 1
+            origin = (0, 0)
+            background = .procedural(ProceduralTexture(seed: backgroundSeed, size: 128, contrast: 0.5))
         }
-        for event in events {
-            guard let object = event.object, shapes.indices.contains(object) else { continue }
-            switch event.cause {
-            case .appear: shapes[object].visible = event.frame..<Int.max
-            case .vanish: shapes[object].visible = 0..<event.frame
-            case .swerve, .reverse: break
-            }
-        }
+        shapes = MovingShapes(count: count, radii: 0.09...0.17, size: size, events: events, random: random)
         self.size = size
-        self.background = background
-        self.shapes = shapes
-        self.swerves = events.filter { $0.cause == .swerve }
-        self.random = random
     }
 
     mutating func render(frame index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>) {
         precondition(index == lastFrame + 1, "BouncingShapesScene renders frames in order")
         lastFrame = index
-        if index > 0 { advance(to: index) }
+        if index > 0 { shapes.advance(to: index) }
         // The background is dimmed so the shapes stand out from it.
         for y in 0..<size {
             for x in 0..<size {
-                let c = background.sample(x: Double(x), y: Double(y))
+                let c = background.sample(x: origin.x + Double(x) * step, y: origin.y + Double(y) * step, footprint: step)
                 pixels.storeRGB((c.0 * 0.6, c.1 * 0.6, c.2 * 0.6), at: (y * size + x) * 3)
             }
         }
-        for shape in shapes where shape.visible.contains(index) {
-            draw(shape, into: pixels)
-        }
-    }
-
-    /// One step of constant-velocity motion; shapes reflect off the edges. A swerve turns a
-    /// shape's velocity by 90–180° before the step, so the event frame is the first that deviates.
-    private mutating func advance(to index: Int) {
-        for event in swerves where event.frame == index {
-            guard let object = event.object, shapes.indices.contains(object) else { continue }
-            let turn = random.uniform((Double.pi / 2)...Double.pi) * (random.integer(0...1) == 0 ? 1 : -1)
-            let (vx, vy) = (shapes[object].vx, shapes[object].vy)
-            shapes[object].vx = vx * cos(turn) - vy * sin(turn)
-            shapes[object].vy = vx * sin(turn) + vy * cos(turn)
-        }
-        let limit = Double(size)
-        for i in shapes.indices {
-            shapes[i].x += shapes[i].vx
-            shapes[i].y += shapes[i].vy
-            let r = shapes[i].radius
-            if shapes[i].x < r { shapes[i].x = 2 * r - shapes[i].x; shapes[i].vx = abs(shapes[i].vx) }
-            if shapes[i].x > limit - r { shapes[i].x = 2 * (limit - r) - shapes[i].x; shapes[i].vx = -abs(shapes[i].vx) }
-            if shapes[i].y < r { shapes[i].y = 2 * r - shapes[i].y; shapes[i].vy = abs(shapes[i].vy) }
-            if shapes[i].y > limit - r { shapes[i].y = 2 * (limit - r) - shapes[i].y; shapes[i].vy = -abs(shapes[i].vy) }
-        }
-    }
-
-    /// Blends the shape over what is drawn, sampling its texture in the shape's own coordinates
-    /// so the pattern travels with it.
-    private func draw(_ shape: Shape, into pixels: UnsafeMutableBufferPointer<UInt8>) {
-        // A diamond reaches 4/3 of its radius along the axes.
-        let reach = shape.radius * 4 / 3 + 1.5
-        let x0 = max(0, Int(shape.x - reach)), x1 = min(size - 1, Int(shape.x + reach))
-        let y0 = max(0, Int(shape.y - reach)), y1 = min(size - 1, Int(shape.y + reach))
-        guard x0 <= x1, y0 <= y1 else { return }
-        for y in y0...y1 {
-            for x in x0...x1 {
-                let px = Double(x) + 0.5, py = Double(y) + 0.5
-                let alpha = shape.coverage(px, py)
-                if alpha <= 0 { continue }
-                let t = shape.texture.sample(x: px - shape.x + shape.radius, y: py - shape.y + shape.radius)
-                let offset = (y * size + x) * 3
-                let old = (Float(pixels[offset]), Float(pixels[offset + 1]), Float(pixels[offset + 2]))
-                pixels.storeRGB((old.0 + (t.0 - old.0) * alpha, old.1 + (t.1 - old.1) * alpha,
-                                 old.2 + (t.2 - old.2) * alpha), at: offset)
-            }
-        }
+        shapes.draw(frame: index, into: pixels)
     }
 }

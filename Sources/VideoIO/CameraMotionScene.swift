@@ -1,22 +1,25 @@
 import Foundation
 
-/// A camera moving over a large procedural texture: a constant-velocity pan, or a constant-rate
-/// zoom about a fixed point. A surprise turns the pan (swerve) or flips the zoom (reverse).
+/// A camera moving over a large backdrop — a procedural texture, or a photograph with a few
+/// shapes moving over the view — in a constant-velocity pan, or a constant-rate zoom about a
+/// fixed point. A surprise turns the pan (swerve) or flips the zoom (reverse).
 struct CameraMotionScene: SyntheticScene {
     private let size: Int
-    private let world: ProceduralTexture
+    private let world: Backdrop
     private let zooms: Bool
     private let events: [SyntheticClip.Event]
     private var random: SplitMix64
+    /// Shapes moving in the frame over a photo, so photo clips have motion of their own.
+    private var objects: MovingShapes?
     private var lastFrame = -1
     /// Pan: top-left of the view in texels and its velocity per frame.
     private var x: Double, y: Double, vx: Double, vy: Double
     /// Zoom: texels per pixel, and the factor applied to it every frame.
     private var scale: Double, rate: Double
 
-    init(seed: UInt64, size: Int, zooms: Bool, events: [SyntheticClip.Event]) {
+    init(seed: UInt64, size: Int, zooms: Bool, events: [SyntheticClip.Event], photo: Photo? = nil, frameCount: Int = 0) {
         var random = SplitMix64(seed: seed)
-        world = ProceduralTexture(seed: random.next(), size: 256, contrast: 1.2)
+        let textureSeed = random.next()
         let speed = random.uniform(0.7...2.0) * Double(size) / 64
         let angle = random.uniform(0...(2 * Double.pi))
         x = random.uniform(0...256)
@@ -28,6 +31,27 @@ struct CameraMotionScene: SyntheticScene {
         // Zooming in shrinks the texels per pixel; start wide when zooming in, close when zooming out.
         rate = exp(zoomIn ? -step : step)
         scale = (zoomIn ? 1.5 : 0.6) * 64 / Double(size)
+        if let photo {
+            // The procedural world is 256 texels across; a photo keeps the same framing at its own resolution.
+            let side = Double(photo.side)
+            scale *= side / 256
+            if zooms {
+                // Zoom about a point in the middle of the photo, so the view stays on it.
+                x = side * (0.3 + 0.4 * x / 256)
+                y = side * (0.3 + 0.4 * y / 256)
+            } else {
+                // Centre the uneventful path on the photo, with a little jitter from the start drawn above.
+                let travel = Double(max(frameCount - 1, 0)) / 2
+                x = (side - Double(size)) / 2 - vx * travel + (x / 256 - 0.5) * Double(size) / 2
+                y = (side - Double(size)) / 2 - vy * travel + (y / 256 - 0.5) * Double(size) / 2
+            }
+            var objectRandom = SplitMix64(seed: seed ^ 0x4F42_4A45_4354_5331)
+            objects = MovingShapes(count: objectRandom.integer(1...2), radii: 0.06...0.12, size: size,
+                                   events: [], random: objectRandom)
+            world = .photo(photo)
+        } else {
+            world = .procedural(ProceduralTexture(seed: textureSeed, size: 256, contrast: 1.2))
+        }
         self.size = size
         self.zooms = zooms
         self.events = events
@@ -43,11 +67,12 @@ struct CameraMotionScene: SyntheticScene {
             for column in 0..<size {
                 let u = Double(column) + 0.5, v = Double(row) + 0.5
                 let color = zooms
-                    ? world.sample(x: x + (u - half) * scale, y: y + (v - half) * scale)
+                    ? world.sample(x: x + (u - half) * scale, y: y + (v - half) * scale, footprint: scale)
                     : world.sample(x: x + u, y: y + v)
                 pixels.storeRGB(color, at: (row * size + column) * 3)
             }
         }
+        objects?.draw(frame: index, into: pixels)
     }
 
     private mutating func advance(to index: Int) {
@@ -62,6 +87,7 @@ struct CameraMotionScene: SyntheticScene {
                 break
             }
         }
+        objects?.advance(to: index)
         if zooms {
             scale *= rate
         } else {

@@ -3,6 +3,8 @@ import Foundation
 /// A reproducible synthetic clip: its seed decides every pixel. Clips come in three kinds of
 /// motion, and some carry surprise events — things that happen with no visible cause — whose
 /// frame indices are the ground truth for testing whether uncertainty rises where it should.
+/// With a photo, the clip films it instead of a procedural texture: natural image statistics
+/// for the model to learn, under the same motions and surprises.
 public struct SyntheticClip: Sendable {
     public enum Kind: String, Codable, CaseIterable, Sendable {
         /// Textured shapes at constant velocity, bouncing off the walls and occluding each other.
@@ -42,13 +44,15 @@ public struct SyntheticClip: Sendable {
     /// Position in a generated set, for naming; nil for a standalone clip.
     public let setIndex: Int?
     public let setSeed: UInt64?
+    /// The photograph behind the motion; nil for a procedural texture.
+    public let photo: Photo?
 
     /// Sorted, distinct indices of the frames where a surprise first shows.
     public var surpriseFrames: [Int] { Array(Set(events.map(\.frame))).sorted() }
 
     /// A clip of `kind`; with `surprises`, one or two events are placed in its middle half.
     public init(seed: UInt64, kind: Kind, size: Int, frameCount: Int, fps: Double = 24, surprises: Bool,
-                setIndex: Int? = nil, setSeed: UInt64? = nil) {
+                setIndex: Int? = nil, setSeed: UInt64? = nil, photo: Photo? = nil) {
         self.seed = seed
         self.kind = kind
         self.size = size
@@ -56,34 +60,44 @@ public struct SyntheticClip: Sendable {
         self.fps = fps
         self.setIndex = setIndex
         self.setSeed = setSeed
+        self.photo = photo
         var random = SplitMix64(seed: seed ^ 0xE7E4_75A1_D3C2_B1F0)
         self.events = surprises ? Self.planEvents(kind: kind, frameCount: frameCount, random: &random) : []
     }
 
     /// Member `index` of the set generated from `seed`: kinds cycle bouncing, pan, zoom and every
-    /// second clip has surprises, so six consecutive clips cover every combination.
+    /// second clip has surprises, so six consecutive clips cover every combination. With
+    /// `photos`, each clip films the one its seed picks.
     public static func member(ofSetWithSeed seed: UInt64, index: Int, size: Int, frameCount: Int,
-                              fps: Double = 24) -> SyntheticClip {
+                              fps: Double = 24, photos: PhotoLibrary? = nil) -> SyntheticClip {
         var mixer = SplitMix64(seed: seed &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
         let kinds = Kind.allCases
-        return SyntheticClip(seed: mixer.next(), kind: kinds[index % kinds.count], size: size,
+        let clipSeed = mixer.next()
+        return SyntheticClip(seed: clipSeed, kind: kinds[index % kinds.count], size: size,
                              frameCount: frameCount, fps: fps, surprises: index % 2 == 1,
-                             setIndex: index, setSeed: seed)
+                             setIndex: index, setSeed: seed, photo: photos?.photo(forSeed: clipSeed))
     }
 
-    /// File name stem: `s<set seed>-<index>-<kind>` in a set, `clip-<seed>-<kind>` alone.
+    /// Texels on a side to decode photos at for clips of `size` pixels: four frames across leaves a
+    /// pan room to travel at one texel per pixel; capped so a set of large photos fits in memory.
+    public static func photoSide(forClipSize size: Int) -> Int { min(4 * size, 2048) }
+
+    /// File name stem: `s<set seed>-<index>-<kind>` in a set, `clip-<seed>-<kind>` alone, with
+    /// `-photo` after it when a photograph is filmed, so results can be split by backdrop.
     public var name: String {
+        let backdrop = photo == nil ? "" : "-photo"
         if let setIndex, let setSeed {
-            return "s\(setSeed)-\(String(format: "%03d", setIndex))-\(kind.rawValue)"
+            return "s\(setSeed)-\(String(format: "%03d", setIndex))-\(kind.rawValue)\(backdrop)"
         }
-        return "clip-\(seed)-\(kind.rawValue)"
+        return "clip-\(seed)-\(kind.rawValue)\(backdrop)"
     }
 
     /// Renders the frames one at a time, in order.
     public func forEachFrame(_ body: (RGBFrame) throws -> Void) rethrows {
         var scene: any SyntheticScene = kind == .bouncing
-            ? BouncingShapesScene(seed: seed, size: size, events: events)
-            : CameraMotionScene(seed: seed, size: size, zooms: kind == .zoom, events: events)
+            ? BouncingShapesScene(seed: seed, size: size, events: events, photo: photo)
+            : CameraMotionScene(seed: seed, size: size, zooms: kind == .zoom, events: events, photo: photo,
+                                frameCount: frameCount)
         var frame = RGBFrame(width: size, height: size)
         for index in 0..<frameCount {
             frame.pixels.withUnsafeMutableBufferPointer { scene.render(frame: index, into: $0) }
@@ -121,7 +135,7 @@ public struct SyntheticClip: Sendable {
     public var manifest: SyntheticClipManifest {
         SyntheticClipManifest(name: name, seed: seed, setSeed: setSeed, index: setIndex, kind: kind,
                               frames: frameCount, fps: fps, size: size,
-                              surpriseFrames: surpriseFrames, events: events)
+                              surpriseFrames: surpriseFrames, events: events, photo: photo?.url.path)
     }
 
     private static func planEvents(kind: Kind, frameCount: Int, random: inout SplitMix64) -> [Event] {
@@ -155,9 +169,11 @@ public struct SyntheticClipManifest: Codable, Equatable, Sendable {
     public var size: Int
     public var surpriseFrames: [Int]
     public var events: [SyntheticClip.Event]
+    /// Path of the photograph filmed; absent for procedural clips.
+    public var photo: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, seed, index, kind, frames, fps, size, events
+        case name, seed, index, kind, frames, fps, size, events, photo
         case setSeed = "set_seed"
         case surpriseFrames = "surprise_frames"
     }

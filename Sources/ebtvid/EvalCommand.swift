@@ -20,8 +20,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Clips or folders.")
     var inputs: [String] = []
 
-    @Option(help: "Model file (.safetensors).")
-    var model: String
+    @OptionGroup var model: ModelOption
 
     @Option(help: "A second model (e.g. the Transformer++ baseline) to compare against.")
     var baseline: String?
@@ -46,7 +45,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let began = Date()
-        let modelFile = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+        let (modelFile, modelPath) = try model.load()
         var request = EvalRequest(inputs: inputs, output: URL(fileURLWithPath: out))
         request.baseline = try baseline.map { try ModelFile(contentsOf: URL(fileURLWithPath: $0)) }
         request.horizon = horizon
@@ -64,7 +63,7 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         let steps = think ?? modelFile.network.config.thinkingSteps
         let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
-        try EvalReport.write(summary: summary, results: results, modelName: model, grid: modelFile.codec.grid, to: request.output)
+        try EvalReport.write(summary: summary, results: results, modelName: modelPath, grid: modelFile.codec.grid, to: request.output)
         func row(_ name: String, _ q: Quality?) {
             guard let q else { return }
             print(name.padding(toLength: 12, withPad: " ", startingAt: 0)

@@ -17,8 +17,8 @@ struct OverlayCommand: ParsableCommand {
     @Argument(help: "The clip.")
     var clip: String
 
-    @Option(help: "Model file (.safetensors); must be an EBT.")
-    var model: String
+    /// Must be an EBT: the baseline has no energy to draw.
+    @OptionGroup var model: ModelOption
 
     @Option(parsing: .unconditional, help: "Context frames (default: the model's).")
     var context: Int?
@@ -35,7 +35,7 @@ struct OverlayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let modelFile = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+        let modelFile = try model.load().file
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: output)

@@ -19,8 +19,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The clip.")
     var clip: String
 
-    @Option(help: "Model file (.safetensors) from `ebtvid train`.")
-    var model: String
+    @OptionGroup var model: ModelOption
 
     @Option(parsing: .unconditional, help: "Context frames (default: the model's).")
     var context: Int?
@@ -53,7 +52,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let modelFile = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+        let modelFile = try model.load().file
         var options = PredictionOptions(thinkingSteps: think ?? modelFile.network.config.thinkingSteps, samples: samples, tolerance: adaptive)
         options.seed = 0
         var request = PredictRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out), options: options)

@@ -10,7 +10,10 @@ struct SynthCommand: ParsableCommand {
         discussion: """
             The same seed gives the same pixels. Kinds cycle bouncing, pan, zoom; every second clip \
             has surprise events (an object appears, vanishes or swerves; the camera swerves; the zoom \
-            reverses). Each NAME.mp4 gets NAME.json with seed, frames, fps, size, kind and surprise_frames.
+            reverses). Each NAME.mp4 gets NAME.json with seed, frames, fps, size, kind and surprise_frames. \
+            With --photos, every clip films a photograph its seed picks from DIR (.jpg, .jpeg, .png, \
+            searched recursively): pans and zooms over it with a few shapes moving in front, or shapes \
+            bouncing over a window of it; such clips are named NAME-photo and their JSON has `photo`.
             """)
 
     @Option(help: "Directory for the clips (created if missing).")
@@ -31,6 +34,9 @@ struct SynthCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames per second.")
     var fps: Double = 24
 
+    @Option(help: ArgumentHelp("Film photographs from this folder instead of procedural textures.", valueName: "dir"))
+    var photos: String?
+
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
         guard frames >= 2 else { throw ValidationError("--frames must be at least 2, got \(frames)") }
@@ -41,6 +47,10 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Photos are decoded before the folder is created, so a bad photo leaves nothing behind.
+        let library = try photos.map {
+            try PhotoLibrary(directory: URL(fileURLWithPath: $0), side: SyntheticClip.photoSide(forClipSize: size))
+        }
         let directory = URL(fileURLWithPath: out)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -48,10 +58,12 @@ struct SynthCommand: ParsableCommand {
             throw VideoIOError.cannotWrite(path: out, reason: "cannot create directory")
         }
         for index in 0..<count {
-            let clip = SyntheticClip.member(ofSetWithSeed: seed, index: index, size: size, frameCount: frames, fps: fps)
+            let clip = SyntheticClip.member(ofSetWithSeed: seed, index: index, size: size, frameCount: frames, fps: fps,
+                                            photos: library)
             let video = try clip.write(to: directory)
             let surprises = clip.surpriseFrames.isEmpty ? "none" : clip.surpriseFrames.map(String.init).joined(separator: ",")
-            print("\(video.relativePath)  \(clip.kind.rawValue)  surprises: \(surprises)")
+            let photo = clip.photo.map { "  photo: \($0.url.lastPathComponent)" } ?? ""
+            print("\(video.relativePath)  \(clip.kind.rawValue)  surprises: \(surprises)\(photo)")
         }
     }
 }

@@ -21,13 +21,15 @@ struct EbtvidProcess {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// Runs `ebtvid arguments...`; kills it and fails the test if it outlives `timeout` (a hang).
-    static func run(_ arguments: [String], timeout: TimeInterval = 60,
+    /// Runs `ebtvid arguments...` with `environment` added to ours; kills it and fails the test if
+    /// it outlives `timeout` (a hang).
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60,
                     file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let binary = try XCTUnwrap(executable, "ebtvid binary not found next to the test bundle", file: file, line: line)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,3 +1,4 @@
+import VideoIO
 import XCTest
 
 final class SynthCommandTests: XCTestCase {
@@ -30,6 +31,38 @@ final class SynthCommandTests: XCTestCase {
         XCTAssertEqual(sidecar["set_seed"] as? Int, 5)
         XCTAssertNotNil(sidecar["seed"] as? UInt64)
         XCTAssertFalse((sidecar["surprise_frames"] as? [Int] ?? []).isEmpty, "clip 3 carries surprises")
+    }
+
+    func testPhotosFolderGivesPhotoClipsOrOneClearError() throws {
+        let directory = try scratchDirectory(for: self)
+        let photos = directory.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        let writer = try VideoWriter(url: photos.appendingPathComponent("sky.jpg"), width: 96, height: 64, fps: 1,
+                                     options: WriteOptions(codec: .mjpeg))
+        try writer.append(RGBFrame(width: 96, height: 64, pixels: (0..<96 * 64).flatMap { [UInt8(40 + $0 % 96), 120, 210] }))
+        try writer.finish()
+
+        let out = directory.appendingPathComponent("clips")
+        let result = try EbtvidProcess.run(["synth", "--out", out.path, "--count", "3", "--frames", "6", "--size", "32",
+                                            "--seed", "4", "--photos", photos.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".mp4") }.sorted(),
+                       ["s4-000-bouncing-photo.mp4", "s4-001-pan-photo.mp4", "s4-002-zoom-photo.mp4"])
+        let sidecar = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: out.appendingPathComponent("s4-001-pan-photo.json"))) as? [String: Any])
+        XCTAssertEqual(sidecar["photo"] as? String, photos.appendingPathComponent("sky.jpg").path)
+
+        try Data("garbage".utf8).write(to: photos.appendingPathComponent("torn.png"))
+        let empty = directory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        for (folder, expected) in [(photos, "torn.png"), (empty, "no .jpg, .jpeg or .png photos")] {
+            let target = directory.appendingPathComponent("never")
+            let failed = try EbtvidProcess.run(["synth", "--out", target.path, "--photos", folder.path])
+            XCTAssertNotEqual(failed.status, 0)
+            XCTAssertEqual(failed.stderrLines.count, 1, failed.stderr)
+            XCTAssertTrue(failed.stderr.hasPrefix("error: ") && failed.stderr.contains(expected), failed.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target.path), "a failed synth left a folder")
+        }
     }
 
     func testRejectsOddSizeAndZeroCount() throws {

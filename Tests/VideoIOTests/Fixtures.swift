@@ -70,3 +70,22 @@ func writeY4M(to url: URL, width: Int, height: Int, frames: Int, payloadBytes: I
 func directoryEntries(_ directory: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
 }
+
+/// A photograph stand-in: a colour plus luminance `detail` at each pixel (by default fine
+/// enough that any crop has about the same mean), written as a one-frame JPEG — what FFmpeg
+/// reads back as a still image.
+@discardableResult
+func writePhoto(to url: URL, width: Int = 200, height: Int = 150, color: (Int, Int, Int),
+                detail: (_ x: Int, _ y: Int) -> Int = { x, y in ((x / 2 + y / 3) % 3 - 1) * 12 }) throws -> URL {
+    var frame = RGBFrame(width: width, height: height)
+    for y in 0..<height {
+        for x in 0..<width {
+            let detail = detail(x, y)
+            let offset = (y * width + x) * 3
+            for (c, base) in [color.0, color.1, color.2].enumerated() {
+                frame.pixels[offset + c] = UInt8((base + detail).clamped(to: 0...255))
+            }
+        }
+    }
+    return try writeClip([frame], to: url, options: WriteOptions(codec: .mjpeg))
+}

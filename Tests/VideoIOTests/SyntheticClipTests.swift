@@ -34,12 +34,17 @@ final class SyntheticClipTests: XCTestCase {
         }
     }
 
-    func testSurpriseFramesAreWhereThePicturesDepartFromTheUneventfulClip() {
-        var checked = Set<SyntheticClip.Event.Cause>()
+    func testSurpriseFramesAreWhereThePicturesDepartFromTheUneventfulClip() throws {
+        let photo = try Photo(contentsOf: writePhoto(to: makeTemporaryDirectory(self).appendingPathComponent("p.jpg"),
+                                                     color: (90, 140, 200)),
+                              side: SyntheticClip.photoSide(forClipSize: 48))
+        var checked = Set<String>()
         for seed in UInt64(0)..<40 {
             for kind in SyntheticClip.Kind.allCases {
-                let eventful = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: true)
-                let plain = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: false)
+                // Procedural and photo backdrops alike; the photo clips' own moving shapes never surprise.
+                let backdrop: Photo? = seed % 2 == 0 ? nil : photo
+                let eventful = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: true, photo: backdrop)
+                let plain = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: false, photo: backdrop)
                 guard eventful.events.count == 1, let event = eventful.events.first else { continue }
                 let a = eventful.frames(), b = plain.frames()
                 let differing = (0..<32).filter { a[$0] != b[$0] }
@@ -50,10 +55,11 @@ final class SyntheticClipTests: XCTestCase {
                 case .vanish, .swerve, .reverse:
                     XCTAssertEqual(differing.first, event.frame, "\(kind) seed \(seed) \(event.cause)")
                 }
-                checked.insert(event.cause)
+                checked.insert("\(event.cause)\(backdrop == nil ? "" : " on photo")")
             }
         }
-        XCTAssertEqual(checked, [.appear, .vanish, .swerve, .reverse])
+        XCTAssertEqual(checked, ["appear", "vanish", "swerve", "reverse",
+                                 "appear on photo", "vanish on photo", "swerve on photo", "reverse on photo"])
     }
 
     func testWriteProducesClipAndSidecar() throws {
