@@ -11,8 +11,11 @@ public struct EvalSummary: Codable {
     public var baseline: Quality?
     /// Spearman correlation of final energy with pixel MSE, over all evaluated frames pooled.
     public var energyErrorSpearman: Double?
-    /// AUROC of the energy of the actual frame for the sidecars' surprise frames, pooled.
+    /// AUROC of the surprise score (see ClipEvaluation.surpriseScores) for the sidecars' surprise
+    /// frames, pooled over all clips; and the mean of each clip's own AUROC (clips with surprises),
+    /// which is what a per-clip outlier marker like overlay's faces.
     public var surpriseAUROC: Double?
+    public var surpriseAUROCWithinClips: Double?
     /// Means over clips of the per-clip per-patch Spearman correlations (see ClipEvaluation).
     public var patchUncertaintySpearman: Double?
     public var patchSurpriseSpearman: Double?
@@ -26,6 +29,7 @@ public struct EvalSummary: Codable {
         case copyLast = "copy_last"
         case energyErrorSpearman = "energy_error_spearman"
         case surpriseAUROC = "surprise_auroc"
+        case surpriseAUROCWithinClips = "surprise_auroc_within_clips"
         case thinkSteps = "think_steps"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
@@ -51,8 +55,8 @@ public struct EvalSummary: Codable {
         baseline = pooled(\.baseline)
         let energies = done.flatMap(\.energies).map(Double.init), errors = done.filter { !$0.energies.isEmpty }.flatMap(\.errors)
         energyErrorSpearman = energies.count == errors.count ? RankStatistics.spearman(energies, errors) : nil
-        let surpriseScores = done.flatMap(\.surpriseEnergies).map(Double.init)
-        let surpriseFlags = done.filter { !$0.surpriseEnergies.isEmpty }.flatMap(\.surprises)
+        let surpriseScores = done.flatMap(\.surpriseScores)
+        let surpriseFlags = done.filter { !$0.surpriseScores.isEmpty }.flatMap(\.surprises)
         surpriseAUROC = surpriseScores.count == surpriseFlags.count ? RankStatistics.auroc(scores: surpriseScores, positives: surpriseFlags) : nil
         func meanOverClips(_ pick: (ClipEvaluation) -> Double?) -> Double? {
             let values = done.compactMap(pick).filter(\.isFinite)
@@ -60,6 +64,7 @@ public struct EvalSummary: Codable {
         }
         patchUncertaintySpearman = meanOverClips(\.patchUncertaintySpearman)
         patchSurpriseSpearman = meanOverClips(\.patchSurpriseSpearman)
+        surpriseAUROCWithinClips = meanOverClips(\.surpriseAUROC)
         self.thinkSteps = thinkSteps
         self.seconds = seconds
         func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {

@@ -75,7 +75,12 @@ struct EvalCommand: ParsableCommand {
         row("linear", summary.linear)
         row("baseline", summary.baseline)
         if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
-        if let a = summary.surpriseAUROC { print(String(format: "surprise AUROC %.3f", a)) }
+        if let a = summary.surpriseAUROC {
+            print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
+        }
+        if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman {
+            print(String(format: "per-patch error Spearman: %.3f with uncertainty (energy at the prediction), %.3f with surprise (energy of the real frame)", u, s))
+        }
         print("wrote \(request.output.relativePath)/results.csv, summary.json, report.html")
     }
 }

@@ -115,7 +115,7 @@ struct TrainCommand: ParsableCommand {
                 let s = p.stats
                 var line = "\(ProgressLine.bar(Double(p.step) / Double(max(p.totalSteps, 1)))) step \(p.step)/\(p.totalSteps)"
                 line += String(format: "  loss %.4f", s.loss)
-                if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) + String(format: "  land %.4f", s.landscapeLoss) }
+                if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) + String(format: "  land %.4f  |g| %.2f", s.landscapeLoss, s.gradientNorm) }
                 line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, ProgressLine.duration(p.secondsLeft))
                 progress.update(line)
             case .validation(let step, let errors):

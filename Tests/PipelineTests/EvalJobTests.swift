@@ -34,6 +34,12 @@ final class EvalJobTests: XCTestCase {
         XCTAssertTrue(pan.surprises[55 - 6])
         XCTAssertEqual(pan.energies.count, 90)
         XCTAssertEqual(pan.surpriseEnergies.count, 90)
+        XCTAssertEqual(pan.surpriseScores.count, 90)
+        for (score, (surprise, energy)) in zip(pan.surpriseScores, zip(pan.surpriseEnergies, pan.energies)) where energy > 1e-3 {
+            XCTAssertEqual(score, Double(surprise) / Double(energy), accuracy: 1e-9)
+        }
+        let uncertainty = try XCTUnwrap(pan.patchUncertaintySpearman), surprise = try XCTUnwrap(pan.patchSurpriseSpearman)
+        XCTAssertTrue((-1...1).contains(uncertainty) && (-1...1).contains(surprise))
         XCTAssertNotNil(pan.baseline)
         XCTAssertEqual(pan.horizonPSNR.count, 4)
         // Copy-last on the truth is exact in embedding space only when frames repeat; here they move.
@@ -46,7 +52,8 @@ final class EvalJobTests: XCTestCase {
         XCTAssertNotNil(summary.surpriseAUROC)
         XCTAssertNotNil(summary.energyErrorSpearman)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: request.output.appendingPathComponent("summary.json"))) as! [String: Any]
-        for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "baseline", "energy_error_spearman", "surprise_auroc", "think_steps", "seconds"] {
+        for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "baseline", "energy_error_spearman", "surprise_auroc",
+                    "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "think_steps", "seconds"] {
             XCTAssertNotNil(json[key], key)
         }
         let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
