@@ -66,7 +66,7 @@ PHOTOS           ?= /usr/share/backgrounds/mate/nature
 MODEL_SYNTH      ?= --count 1600 --frames 64 --size 64 --seed 1
 MODEL_SYNTH_PHOTO ?= --count 800 --frames 64 --size 64 --seed 2 --photos $(PHOTOS)
 MODEL_SYNTH_VAL  ?= --count 40 --frames 96 --size 64 --seed 777
-MODEL_TRAIN      ?= --size small --minutes 30 --context 16 --batch 16 --components 16
+MODEL_TRAIN      ?= --size small --minutes 40 --context 16 --batch 16 --components 16 --seed 1
 
 default-model: build photos
 	rm -rf $(MODEL_DATA)

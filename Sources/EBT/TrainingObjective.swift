@@ -15,9 +15,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// squared error (the scale of the energy's bowl term). Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
     /// level come out anti-correlated with error. This makes the level an error estimate.
     public var calibrationWeight: Float
-    /// Weight of the landscape loss, which makes the correction Δ at the prediction and at the
-    /// true frame point at each other (see `trainingLoss`): what lets the energy of a real frame
-    /// measure surprise, and longer thinking settle instead of overshooting.
+    /// Weight of the landscape loss, which makes the correction Δ near the prediction point at the
+    /// true frame (see `trainingLoss`): what lets the energy of a real frame measure surprise, and
+    /// longer thinking settle instead of overshooting.
     public var landscapeWeight: Float
     public var smoothL1Beta: Float
 
@@ -77,18 +77,23 @@ extension EnergyModel: TrainableModel {
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
         let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
-        // One first-order pass scores two detached points: the final candidate ŷ and the true
-        // frame y. Landscape: Δ(x, ŷ) is pulled toward ŷ − y and Δ(x, y) toward y − ŷ, so the bowl
-        // is centred on the model's own prediction and ½‖Δ(x, y)‖², the bowl at the real frame,
-        // is how far reality landed from it: the surprise. (At ŷ the target's mean given the
-        // context is ŷ − E[y|x], the exact correction.) Calibration: the level at ŷ learns the
-        // squared error the bowl there does not explain, so the final energy ranks errors.
+        // One first-order pass scores two detached points that depend on the context only: the
+        // final candidate ŷ and ŷ + σε, with σ the batch's RMS error so the neighbourhood the real
+        // frame lies in is covered. Landscape: Δ(x, p) is pulled toward p − y at both, whose mean
+        // given the context is p − E[y|x], the exact correction: the bowl is centred on the best
+        // guess, longer thinking settles there, and ½‖Δ(x, y)‖², the bowl at the real frame, is
+        // how far reality landed from it, the surprise. (A point at the truth itself, tried first,
+        // told Δ(x, y) to be y − ŷ: a target that fights the one at ŷ while ŷ is still poor, and
+        // training stalled on mixed photo data.) Calibration: the level at ŷ learns the squared
+        // error the bowl there does not explain, so the final energy ranks errors.
         let patches = config.patchCount, count = positions.count
         let final = thought.prediction.detached(), truth = targets.detached()
-        let points = concat([final, truth], axis: 1)
+        let errorScale = withoutGradient { mseLoss(final, truth).item }.squareRoot()
+        let neighbour = final + Tensor.randn(final.shape, std: Swift.max(errorScale, 1e-4), using: &generator)
+        let points = concat([final, neighbour], axis: 1)
         let state = states(points, at: positions + positions, context: context)
         let correction = corrections(points, states: state, at: positions + positions, context: context)
-        let landscapeTarget = withoutGradient { concat([final - truth, truth - final], axis: 1) }
+        let landscapeTarget = withoutGradient { points - concat([truth, truth], axis: 1) }
         let landscapeLoss = mseLoss(correction, landscapeTarget)
         let finalState = state.sliced(axis: 1, 0..<count)
         let bowlAtFinal = bowl(of: correction.sliced(axis: 1, 0..<count)).detached()
