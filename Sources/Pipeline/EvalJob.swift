@@ -14,6 +14,9 @@ public struct EvalRequest {
     public var thinkingSteps: Int?
     /// Stop at the first clip that fails instead of recording it and going on.
     public var failFast = false
+    /// Evaluate only clips whose position in the sorted list is `index` modulo `count`: one worker
+    /// of `eval --jobs`. The other workers' clips are left alone, not recorded.
+    public var shard: (index: Int, count: Int)?
 
     public init(inputs: [String], output: URL) {
         self.inputs = inputs
@@ -104,7 +107,8 @@ public struct EvalJob {
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
         var results: [ClipEvaluation] = []
         for (index, clip) in clips.enumerated() {
-            let record = store.appendingPathComponent(Self.recordName(for: clip))
+            if let shard = request.shard, index % shard.count != shard.index { continue }
+            let record = Self.record(of: clip, output: request.output)
             if let data = try? Data(contentsOf: record), let done = try? JSONDecoder().decode(ClipEvaluation.self, from: data) {
                 results.append(done)
                 progress(index + 1, clips.count, done, true)
@@ -122,6 +126,11 @@ public struct EvalJob {
             progress(index + 1, clips.count, result, false)
         }
         return results
+    }
+
+    /// Where the record of `clip` is kept in an evaluation writing to `output`.
+    public static func record(of clip: URL, output: URL) -> URL {
+        output.appendingPathComponent("clips").appendingPathComponent(recordName(for: clip))
     }
 
     /// A file name unique to the clip's path, readable at a glance.

@@ -37,10 +37,24 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Stop at the first clip that fails (exit 1) instead of recording it and going on.")
     var failFast = false
 
+    @Option(parsing: .unconditional, help: "Clips evaluated at once, each by its own worker process.")
+    var jobs = 1
+
+    @Option(help: .hidden)
+    var shard: String?
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one clip or folder") }
         guard horizon >= 1 && horizon <= 256 else { throw ValidationError("--horizon must be between 1 and 256, got \(horizon)") }
         if let think, think < 0 || think > 1000 { throw ValidationError("--think must be between 0 and 1000, got \(think)") }
+        guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
+        if let shard, parsedShard(shard) == nil { throw ValidationError("--shard must be INDEX/COUNT, got \(shard)") }
+    }
+
+    func parsedShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else { return nil }
+        return (parts[0], parts[1])
     }
 
     func run() throws {
@@ -51,8 +65,21 @@ struct EvalCommand: ParsableCommand {
         request.horizon = horizon
         request.thinkingSteps = think
         request.failFast = failFast
+        request.shard = shard.flatMap(parsedShard)
         let progress = ProgressLine()
         var evaluated = 0
+        if jobs > 1 && shard == nil {
+            let clips = try ClipFinder.clips(in: inputs)
+            var arguments = inputs + ["--model", modelPath, "--horizon", String(horizon), "--out", out]
+            if let baseline { arguments += ["--baseline", baseline] }
+            if let think { arguments += ["--think", String(think)] }
+            if failFast { arguments.append("--fail-fast") }
+            try EvalWorkers(count: min(jobs, max(clips.count, 1)), arguments: arguments, clips: clips, output: request.output).run { done in
+                let elapsed = Date().timeIntervalSince(began)
+                let left = done > 0 ? elapsed / Double(done) * Double(clips.count - done) : .nan
+                progress.update("\(ProgressLine.bar(Double(done) / Double(max(clips.count, 1)))) clip \(done)/\(clips.count)  ETA \(ProgressLine.duration(left))  \(jobs) workers")
+            }
+        }
         let results = try EvalJob(model: modelFile).run(request) { index, total, clip, skipped in
             if let error = clip.error { progress.message("error: \(error)") }
             if !skipped { evaluated += 1 }
@@ -61,6 +88,7 @@ struct EvalCommand: ParsableCommand {
             progress.update("\(ProgressLine.bar(Double(index) / Double(total))) clip \(index)/\(total)  ETA \(ProgressLine.duration(left))  \(clip.clip)")
         }
         progress.finish()
+        if request.shard != nil { return }  // a worker: the parent writes the summary
         let steps = think ?? modelFile.network.config.thinkingSteps
         let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
         try EvalReport.write(summary: summary, results: results, modelName: modelPath, grid: modelFile.codec.grid, to: request.output)
