@@ -171,19 +171,28 @@ public struct EvalJob {
         var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
         let options = PredictionOptions(thinkingSteps: steps)
-        let predictors = [("model", Predictor(network: model.network))] + (request.baseline.map { [("baseline", Predictor(network: $0.network))] } ?? [])
+        // Each predictor reads the clip through its own codec. A baseline trained on other data
+        // has another codec: its predictions are decoded with it and re-encoded with the model's,
+        // so every embedding MSE is measured in the same space.
+        var predictors = [(name: "model", predictor: Predictor(network: model.network), codec: codec, embeddings: embeddings)]
+        if let baseline = request.baseline {
+            guard baseline.codec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baseline.codec.grid.frameWidth)x\(baseline.codec.grid.frameHeight), patches of \(baseline.codec.grid.patchSize))") }
+            let own = baseline.codec == codec ? embeddings : baseline.codec.encode(rgb: pixels.rgb, frameCount: count)
+            predictors.append(("baseline", Predictor(network: baseline.network), baseline.codec, own))
+        }
         for chunkStart in stride(from: 0, to: targets.count, by: 64) {
             let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
-            var windows: [Float] = [], actual: [Float] = []
-            for t in chunk {
-                windows += embeddings[((t - context) * e)..<(t * e)]
-                actual += embedding(t)
-            }
-            let contexts = Tensor(shape: [chunk.count, context, e], scalars: windows)
-            for (name, predictor) in predictors {
-                let batch = predictor.predictNext(contexts: contexts, actual: Tensor(shape: [chunk.count, e], scalars: actual), options: options)
-                let predicted = batch.predictions.scalars
-                let decoded = codec.decode(embeddings: predicted, frameCount: chunk.count)
+            for (name, predictor, ownCodec, ownEmbeddings) in predictors {
+                let width = ownCodec.embeddingSize
+                var windows: [Float] = [], actual: [Float] = []
+                for t in chunk {
+                    windows += ownEmbeddings[((t - context) * width)..<(t * width)]
+                    actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
+                }
+                let batch = predictor.predictNext(contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
+                                                  actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
+                let decoded = ownCodec.decode(embeddings: batch.predictions.scalars, frameCount: chunk.count)
+                let predicted = ownCodec == codec ? batch.predictions.scalars : codec.encode(rgb: decoded, frameCount: chunk.count)
                 for (i, t) in chunk.enumerated() {
                     let image = Array(decoded[(i * frameBytes)..<((i + 1) * frameBytes)])
                     let truth = frame(t)

@@ -72,6 +72,25 @@ final class EvalJobTests: XCTestCase {
         XCTAssertEqual(skipped, [true, true, true])
     }
 
+    /// A baseline with its own codec (another embedding size) is run on its own embeddings: its
+    /// image quality is exactly what it gets when evaluated as the main model.
+    func testABaselineWithAnotherCodecIsEvaluatedThroughItsOwnCodec() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = committedClips.appendingPathComponent("s2024-002-zoom.mp4").path
+        let baseline = try untrainedModel(kind: .baseline, components: 10)
+        var request = EvalRequest(inputs: [clip], output: folder.appendingPathComponent("both"))
+        request.horizon = 2
+        request.baseline = baseline
+        let both = try XCTUnwrap(try EvalJob(model: try untrainedModel()).run(request).first)
+        XCTAssertNil(both.error)
+        let alone = try XCTUnwrap(try EvalJob(model: baseline).run(EvalRequest(inputs: [clip], output: folder.appendingPathComponent("alone"))).first)
+        let compared = try XCTUnwrap(both.baseline), own = try XCTUnwrap(alone.model)
+        XCTAssertEqual(compared.psnr, own.psnr, accuracy: 1e-9)
+        XCTAssertEqual(compared.ssim, own.ssim, accuracy: 1e-9)
+        XCTAssertGreaterThan(compared.embeddingMSE, 0)
+    }
+
     func testCopyLastOnAStaticClipIsPerfect() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-static-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
