@@ -206,6 +206,10 @@ public struct TrainingSession {
         func save(_ network: ModelFile.Network) throws {
             var notes = ["steps": String(state.step), "seed": String(plan.seed), "seconds": String(format: "%.0f", Date().timeIntervalSince(began)),
                          "codec_psnr_db": String(format: "%.2f", codecPSNR)]
+            // The recipe travels with the weights, so a model file says how it was made.
+            notes["batch"] = String(plan.batch)
+            notes["learning_rate"] = String(plan.learningRate)
+            if let options = try? JSONEncoder().encode(plan.options) { notes["training_options"] = String(decoding: options, as: UTF8.self) }
             if let lastValidation {
                 notes["validation_mse"] = String(lastValidation.model)
                 notes["validation_copy_last_mse"] = String(lastValidation.copyLast)

@@ -47,6 +47,9 @@ final class TrainingSessionTests: XCTestCase {
             let model = try ModelFile(contentsOf: folder.appendingPathComponent("\(kind).safetensors"))
             XCTAssertEqual(model.network.config.kind, kind)
             XCTAssertEqual(model.notes["steps"], "150")
+            let recipe = try XCTUnwrap(model.notes["training_options"]).data(using: .utf8)!
+            XCTAssertEqual(try JSONDecoder().decode(TrainingOptions.self, from: recipe), TrainingPlan(inputs: [], output: folder).options)
+            XCTAssertEqual(model.notes["batch"], "8")
             XCTAssertNotNil(summary.validation, "every tenth clip is held out for validation")
         }
     }
@@ -86,6 +89,12 @@ final class TrainingSessionTests: XCTestCase {
         var bad = plan("x.safetensors", steps: 10)
         bad.context = 0
         XCTAssertThrowsError(try TrainingSession(plan: bad)) { XCTAssertTrue("\($0)".contains("context")) }
+        var weights = plan("x.safetensors", steps: 10)
+        weights.options.landscapeWeight = -1
+        XCTAssertThrowsError(try TrainingSession(plan: weights)) { XCTAssertTrue("\($0)".contains("landscape weight")) }
+        weights.options.landscapeWeight = 1
+        weights.options.smoothL1Beta = .nan
+        XCTAssertThrowsError(try TrainingSession(plan: weights)) { XCTAssertTrue("\($0)".contains("beta")) }
         var missing = plan("x.safetensors", steps: 10)
         missing.inputs = [folder.appendingPathComponent("nowhere").path]
         XCTAssertThrowsError(try TrainingSession(plan: missing).run(events: { _ in })) { XCTAssertTrue("\($0)".contains("no such file")) }
