@@ -57,6 +57,9 @@ public struct ClipEvaluation: Codable, Sendable {
     /// frame is seen) and with the per-patch energy of the actual frame (surprise, after).
     public var patchUncertaintySpearman: Double?
     public var patchSurpriseSpearman: Double?
+    /// The same with how far thinking moved each patch (`Predictor.patchShifts`), the map
+    /// predict reports as per-patch uncertainty.
+    public var patchShiftSpearman: Double?
     /// Mean PSNR at each step of H-step rollouts, for the model and for copy-last.
     public var horizonPSNR: [Double] = []
     public var horizonPSNRCopyLast: [Double] = []
@@ -84,6 +87,7 @@ public struct ClipEvaluation: Codable, Sendable {
         case surpriseEnergies = "surprise_energies"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
+        case patchShiftSpearman = "patch_shift_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
     }
@@ -168,7 +172,7 @@ public struct EvalJob {
             zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)
         }
 
-        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = []
+        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = [], patchShifts: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
         let options = PredictionOptions(thinkingSteps: steps)
         // Each predictor reads the clip through its own codec. A baseline trained on other data
@@ -208,6 +212,7 @@ public struct EvalJob {
                             patchErrors += PatchErrors.meanSquared(image, truth, grid: grid)
                             patchEnergies += batch.patchEnergies[span].map(Double.init)
                             patchSurprises += batch.surprisePatchEnergies[span].map(Double.init)
+                            patchShifts += batch.patchShifts[span].map(Double.init)
                         }
                     }
                 }
@@ -228,6 +233,7 @@ public struct EvalJob {
         if !patchEnergies.isEmpty {
             result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies, patchErrors)
             result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises, patchErrors)
+            result.patchShiftSpearman = RankStatistics.spearman(patchShifts, patchErrors)
         }
         result.model = quality("model")
         result.copyLast = quality("copyLast")

@@ -41,11 +41,14 @@ public struct PredictedFrame: Codable {
     public var patchEnergies: [Float]
     /// Each patch's spread across thinking samples (with --samples > 1).
     public var patchSpread: [Float]
+    /// How far thinking moved each patch from the last frame: the per-patch uncertainty map.
+    public var patchShift: [Float] = []
 
     enum CodingKeys: String, CodingKey {
         case index, step, energy, uncertainty, psnr, ssim, mse
         case patchEnergies = "patch_energies"
         case patchSpread = "patch_spread"
+        case patchShift = "patch_shift"
         case energyTrace = "energy_trace"
         case copyLastPSNR = "copy_last_psnr"
         case copyLastSSIM = "copy_last_ssim"
@@ -104,6 +107,7 @@ public struct PredictJob {
             var record = PredictedFrame(index: first + contextCount + step, step: step + 1, energyTrace: prediction.energyTrace,
                                         energy: prediction.energy, uncertainty: prediction.energy,
                                         patchEnergies: prediction.patchEnergies, patchSpread: prediction.patchSpread)
+            record.patchShift = prediction.patchShift
             if step < truth.count {
                 let actual = truth[step], copyLast = contextFrames[contextFrames.count - 1]
                 record.psnr = PSNR.between(predicted[step], actual)

@@ -106,8 +106,8 @@ struct EvalCommand: ParsableCommand {
         if let a = summary.surpriseAUROC {
             print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
         }
-        if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman {
-            print(String(format: "per-patch error Spearman: %.3f with uncertainty (energy at the prediction), %.3f with surprise (energy of the real frame)", u, s))
+        if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman, let m = summary.patchShiftSpearman {
+            print(String(format: "per-patch error Spearman: %.3f with the thinking shift (uncertainty map), %.3f with energy at the prediction, %.3f with surprise (energy of the real frame)", m, u, s))
         }
         print("wrote \(request.output.relativePath)/results.csv, summary.json, report.html")
     }

@@ -55,6 +55,25 @@ final class EnergyModelTests: XCTestCase {
         XCTAssertEqual(last, all[5], accuracy: 1e-4 * max(1, Swift.abs(all[5])))
     }
 
+    /// The per-patch shift is each patch's RMS move from the last context frame; with no thinking
+    /// the prediction is the last frame, so every patch's shift is zero, and with thinking the map
+    /// is exactly the move of the batched prediction.
+    func testPatchShiftMeasuresHowFarThinkingMovedEachPatch() {
+        XCTAssertEqual(Predictor.patchShifts([1, 1, 0, 0, 3, -3, 3, -3], last: [0, 0, 0, 0, 0, 0, 0, 0], patches: 2, embeddingSize: 4),
+                       [1, 0, 3, 3])
+        let predictor = Predictor(network: .ebt(model()))
+        var generator = SeededGenerator(seed: 5)
+        let frames = Tensor.randn([1, 6, 16], using: &generator)
+        let history = (0..<6).map { Array(frames.scalars[($0 * 16)..<(($0 + 1) * 16)]) }
+        let still = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
+        XCTAssertEqual(still.patchShift, [0, 0, 0, 0])
+        let moved = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 3))
+        XCTAssertEqual(moved.patchShift, Predictor.patchShifts(moved.embedding, last: history[5], patches: 4, embeddingSize: 16))
+        XCTAssertGreaterThan(moved.patchShift.reduce(0, +), 0)
+        let batch = predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 3))
+        for (a, b) in zip(batch.patchShifts, moved.patchShift) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, b)) }
+    }
+
     /// The reconstruction loss's gradient (through the thinking steps, second order) matches finite
     /// differences in a few weights and in the step size. The calibration and landscape terms are left out: they
     /// read the final candidate through a stop-gradient, which finite differences would see move.

@@ -39,7 +39,8 @@ final class EvalJobTests: XCTestCase {
             XCTAssertEqual(score, Double(surprise) / Double(energy), accuracy: 1e-9)
         }
         let uncertainty = try XCTUnwrap(pan.patchUncertaintySpearman), surprise = try XCTUnwrap(pan.patchSurpriseSpearman)
-        XCTAssertTrue((-1...1).contains(uncertainty) && (-1...1).contains(surprise))
+        let shift = try XCTUnwrap(pan.patchShiftSpearman)
+        XCTAssertTrue((-1...1).contains(uncertainty) && (-1...1).contains(surprise) && (-1...1).contains(shift))
         XCTAssertNotNil(pan.baseline)
         XCTAssertEqual(pan.horizonPSNR.count, 4)
         // Copy-last on the truth is exact in embedding space only when frames repeat; here they move.

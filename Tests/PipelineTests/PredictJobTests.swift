@@ -29,6 +29,7 @@ final class PredictJobTests: XCTestCase {
             XCTAssertNotNil(frame.copyLastSSIM)
             XCTAssertEqual(frame.energy, frame.energyTrace.last)
             XCTAssertEqual(frame.patchEnergies.count, 16, "one term per patch of the 4x4 grid")
+            XCTAssertEqual(frame.patchShift.count, 16)
             XCTAssertEqual(Double(frame.patchEnergies.reduce(0, +)), Double(frame.energy!), accuracy: 1e-3 * Double(Swift.abs(frame.energy!)) + 1e-4)
         }
         // The video holds context then predictions, three 4x-enlarged panels wide.
