@@ -40,7 +40,7 @@ test: setup
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
 
 ## Predict, overlay and evaluate with the model that ships with ebtvid: no training, a minute or two.
-DEMO_CLIP := clips/s2024-001-pan.mp4
+DEMO_CLIP := clips/s2024-005-zoom.mp4
 DEMO_OUT  := outputs/demo
 
 demo: build

@@ -205,17 +205,4 @@ extension Predictor {
     static func frameTotals(_ values: [Float], patches: Int) -> [Float] {
         stride(from: 0, to: values.count, by: patches).map { values[$0..<($0 + patches)].reduce(0, +) }
     }
-
-    /// Per-patch energies [count][patches] the model gives to the frames that actually came next
-    /// (`actual` [count, embedding]) after each context (`contexts` [count, length, embedding]):
-    /// a map of where each real frame surprised it. Nil for the baseline, which has no energy.
-    public func surpriseMaps(contexts: Tensor, actual: Tensor) -> [[Float]]? {
-        guard case .ebt(let model) = network else { return nil }
-        let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
-        let terms = withoutGradient {
-            model.patchEnergies(actual.reshaped([count, 1, e]), at: [length], context: model.observe(contexts))
-        }.scalars
-        let patches = config.patchCount
-        return (0..<count).map { Array(terms[($0 * patches)..<(($0 + 1) * patches)]) }
-    }
 }

@@ -67,13 +67,11 @@ public struct ClipEvaluation: Codable, Sendable {
     public var energyErrorSpearman: Double? {
         energies.isEmpty ? nil : RankStatistics.spearman(energies.map(Double.init), errors)
     }
-    /// How surprising each actual frame was: its energy relative to the energy the model expected
-    /// at its own prediction. The level term makes the energy an expected error, so the ratio is
-    /// error measured against expected error; raw energies would rank a busy pan's every frame
-    /// above a quiet clip's real surprise.
+    /// How surprising each actual frame was: the energy it gets above the energy of the model's
+    /// own prediction (`SurpriseScore.excess`).
     public var surpriseScores: [Double] {
         guard surpriseEnergies.count == energies.count else { return [] }
-        return zip(surpriseEnergies, energies).map { Double($0) / Swift.max(Double($1), 1e-6) }
+        return zip(surpriseEnergies, energies).map { SurpriseScore.excess(actual: $0, predicted: $1) }
     }
     public var surpriseAUROC: Double? {
         let scores = surpriseScores

@@ -22,13 +22,17 @@ public struct OverlayRequest {
 public struct OverlayResult {
     /// Each frame's energy (the sum of its patch energies; 0 for the first, which has no context).
     public var energies: [Float]
-    /// Frames whose energy is an outlier for this clip.
+    /// Each frame's surprise score: its energy above the energy of the model's own prediction for
+    /// it (`SurpriseScore.excess`; 0 for the first frame).
+    public var surpriseScores: [Double]
+    /// Frames whose surprise score is an outlier for this clip.
     public var outliers: [Int]
 }
 
 /// The clip itself, with the model's surprise drawn over it: for every frame, the energy each
-/// patch gets given the frames before it, as a heat-map; under the picture a gauge of the frame's
-/// energy, its running sparkline, and a red marker on outlier frames.
+/// patch gets given the frames before it, as a heat-map; under the picture the frame's
+/// surprise score (its energy above the prediction's) as a gauge, its running sparkline, and a
+/// red marker on frames where that score is an outlier.
 public struct OverlayJob {
     public let model: ModelFile
     static let stripHeight = 48
@@ -42,33 +46,42 @@ public struct OverlayJob {
         let context = request.context ?? model.network.config.context
         guard context >= 1 else { throw PredictError.invalid("context must be at least 1 frame") }
 
-        // Pass 1: every frame's per-patch energy given up to `context` frames before it.
+        // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
+        // energy of the model's own prediction for it, which the surprise score is measured against.
         let clip = try EmbeddedClip.load(request.clip, codec: codec)
-        let count = clip.frameCount, e = codec.embeddingSize
-        var maps = [[Float]](repeating: [Float](repeating: 0, count: grid.patchCount), count: count)
+        let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
+        var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
+        var scores = [Double](repeating: 0, count: count)
         let predictor = Predictor(network: model.network)
-        // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
-        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) {
-            let history = clip.embeddings[max(0, t - context)..<t].flatMap { $0 }
-            maps[t] = predictor.surpriseMaps(contexts: Tensor(shape: [1, history.count / e, e], scalars: history),
-                                             actual: Tensor(shape: [1, e], scalars: clip.embeddings[t]))![0]
+        let options = PredictionOptions(thinkingSteps: model.network.config.thinkingSteps)
+        func score(_ frames: [Int], history: Int) {
+            let windows = frames.flatMap { t in clip.embeddings[(t - history)..<t].flatMap { $0 } }
+            let actual = frames.flatMap { clip.embeddings[$0] }
+            let batch = predictor.predictNext(contexts: Tensor(shape: [frames.count, history, e], scalars: windows),
+                                              actual: Tensor(shape: [frames.count, e], scalars: actual), options: options)
+            for (i, t) in frames.enumerated() {
+                maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])
+                scores[t] = SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i])
+            }
         }
+        // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
+        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) { score([t], history: t) }
         let full = Array((context + 1)..<max(count, context + 1))
         for chunkStart in stride(from: 0, to: full.count, by: 64) {
-            let chunk = full[chunkStart..<min(chunkStart + 64, full.count)]
-            let windows = chunk.flatMap { t in clip.embeddings[(t - context)..<t].flatMap { $0 } }
-            let actual = chunk.flatMap { clip.embeddings[$0] }
-            let chunkMaps = predictor.surpriseMaps(contexts: Tensor(shape: [chunk.count, context, e], scalars: windows),
-                                                   actual: Tensor(shape: [chunk.count, e], scalars: actual))!
-            for (i, t) in chunk.enumerated() { maps[t] = chunkMaps[i] }
+            score(Array(full[chunkStart..<min(chunkStart + 64, full.count)]), history: context)
         }
         let energies = maps.map { $0.reduce(0, +) }
-        let scored = Array(energies.dropFirst())
-        let outliers = Self.outliers(scored).map { $0 + 1 }
+        // Judged from the third frame on: frames 1 and 2 have too little history to show motion,
+        // so every moving clip would "surprise" there.
+        let judged = min(3, count)
+        let outliers = SurpriseScore.outliers(Array(scores[judged...])).map { $0 + judged }
         // A robust colour range over the whole clip, so one extreme patch does not wash out the rest.
         let values = maps.dropFirst().flatMap { $0 }.sorted()
         let low = values.isEmpty ? 0 : values[values.count / 20], high = values.isEmpty ? 1 : values[min(values.count - 1, values.count * 99 / 100)]
-        let (energyLow, energyHigh) = (scored.min() ?? 0, scored.max() ?? 1)
+        // The strip plots the surprise score, the quantity the outlier marker judges, over the
+        // judged frames' range (the first frames' scores would squash it).
+        let plotted = scores.map(Float.init), judgedScores = plotted[judged...]
+        let (scoreLow, scoreHigh) = (judgedScores.min() ?? 0, judgedScores.max() ?? 1)
 
         // Pass 2: the clip at display size, drawn over.
         let size = request.size
@@ -82,7 +95,7 @@ public struct OverlayJob {
             var canvas = Canvas(width: size, height: size + Self.stripHeight, gray: 16)
             canvas.draw(frame.pixels, width: size, height: size, x: 0, y: 0)
             if t > 0 { blend(maps[t], low: low, high: high, grid: grid, on: &canvas, size: size) }
-            drawStrip(on: &canvas, size: size, energies: energies, upTo: t, range: (energyLow, energyHigh), outliers: outlierSet)
+            drawStrip(on: &canvas, size: size, scores: plotted, upTo: t, range: (scoreLow, scoreHigh), outliers: outlierSet)
             if outlierSet.contains(t) {
                 for edge in [(0, 0, size, 4), (0, size - 4, size, 4), (0, 0, 4, size), (size - 4, 0, 4, size)] {
                     canvas.fill(x: edge.0, y: edge.1, width: edge.2, height: edge.3, color: (230, 40, 40))
@@ -93,7 +106,7 @@ public struct OverlayJob {
             t += 1
         }
         try writer.finish()
-        return OverlayResult(energies: energies, outliers: outliers)
+        return OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers)
     }
 
     /// Heat blended over the picture: more opaque where hotter, so calm regions stay visible.
@@ -115,34 +128,25 @@ public struct OverlayJob {
     }
 
     /// Under the picture: the colour legend, the energy gauge and the sparkline so far.
-    func drawStrip(on canvas: inout Canvas, size: Int, energies: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
+    func drawStrip(on canvas: inout Canvas, size: Int, scores: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
         let top = size, span = max(range.1 - range.0, 1e-6)
         // Legend: the colour scale from low to high surprise.
         PixelFont.draw("LOW", on: &canvas, x: 4, y: top + 4, scale: 1)
         for x in 0..<64 { canvas.fill(x: 20 + x, y: top + 4, width: 1, height: 5, color: HeatColormap.color(Float(x) / 63)) }
         PixelFont.draw("HIGH", on: &canvas, x: 88, y: top + 4, scale: 1)
-        // Gauge: this frame's energy within the clip's range, and its value.
-        let level = t > 0 ? (energies[t] - range.0) / span : 0
+        // Gauge: this frame's surprise score within the clip's range, and its value.
+        let level = t > 0 ? (scores[t] - range.0) / span : 0
         canvas.fill(x: 4, y: top + 14, width: size - 8, height: 6, color: (50, 50, 50))
         canvas.fill(x: 4, y: top + 14, width: Int(Float(size - 8) * min(max(level, 0), 1)), height: 6, color: HeatColormap.color(level))
-        PixelFont.draw(String(format: "E %.2f", t > 0 ? energies[t] : 0), on: &canvas, x: size - 80, y: top + 3, scale: 1)
-        // Sparkline of the energies up to now, outliers marked in red.
+        PixelFont.draw(String(format: "SURPRISE %.2f", t > 0 ? scores[t] : 0), on: &canvas, x: size - 100, y: top + 3, scale: 1)
+        // Sparkline of the scores up to now, outliers marked in red.
         let (sparkTop, sparkHeight) = (top + 24, Self.stripHeight - 28)
-        let step = Float(size - 8) / Float(max(energies.count - 1, 1))
-        for k in 1...max(t, 1) where k < energies.count && k <= t {
-            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * min(max((energies[k] - range.0) / span, 0), 1))
+        let step = Float(size - 8) / Float(max(scores.count - 1, 1))
+        for k in 1...max(t, 1) where k < scores.count && k <= t {
+            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * min(max((scores[k] - range.0) / span, 0), 1))
             let x = 4 + Int(Float(k) * step)
             let color: (UInt8, UInt8, UInt8) = outliers.contains(k) ? (240, 50, 50) : (200, 200, 200)
             canvas.fill(x: x, y: y, width: max(Int(step), 1), height: outliers.contains(k) ? 3 : 1, color: color)
         }
-    }
-
-    /// Indices whose value lies more than 3.5 robust standard deviations above the median.
-    static func outliers(_ values: [Float]) -> [Int] {
-        guard values.count >= 5 else { return [] }
-        let sorted = values.sorted(), median = sorted[sorted.count / 2]
-        let deviations = values.map { Swift.abs($0 - median) }.sorted()
-        let mad = max(deviations[deviations.count / 2] * 1.4826, 1e-6)
-        return values.indices.filter { (values[$0] - median) / mad > 3.5 }
     }
 }

@@ -11,7 +11,8 @@ struct OverlayCommand: ParsableCommand {
         discussion: """
             Slides over the whole clip: each frame is scored against the frames before it, and the \
             energy of each patch is blended in as heat (legend under the picture), with the frame's \
-            energy as a gauge, its running sparkline, and a red frame and marker on outliers.
+            surprise score (its energy above the energy of the model's own prediction) as a gauge, \
+            its running sparkline, and a red frame and marker where that score is an outlier.
             """)
 
     @Argument(help: "The clip.")

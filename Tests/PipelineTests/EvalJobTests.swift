@@ -35,8 +35,8 @@ final class EvalJobTests: XCTestCase {
         XCTAssertEqual(pan.energies.count, 90)
         XCTAssertEqual(pan.surpriseEnergies.count, 90)
         XCTAssertEqual(pan.surpriseScores.count, 90)
-        for (score, (surprise, energy)) in zip(pan.surpriseScores, zip(pan.surpriseEnergies, pan.energies)) where energy > 1e-3 {
-            XCTAssertEqual(score, Double(surprise) / Double(energy), accuracy: 1e-9)
+        for (score, (surprise, energy)) in zip(pan.surpriseScores, zip(pan.surpriseEnergies, pan.energies)) {
+            XCTAssertEqual(score, Double(surprise) - Double(energy), accuracy: 1e-9)
         }
         let uncertainty = try XCTUnwrap(pan.patchUncertaintySpearman), surprise = try XCTUnwrap(pan.patchSurpriseSpearman)
         let shift = try XCTUnwrap(pan.patchShiftSpearman)

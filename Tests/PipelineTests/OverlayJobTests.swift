@@ -16,6 +16,9 @@ final class OverlayJobTests: XCTestCase {
         XCTAssertEqual(result.energies.count, 96)
         XCTAssertEqual(result.energies[0], 0, "the first frame has no context to be scored against")
         XCTAssertTrue(result.energies.dropFirst().allSatisfy { $0 != 0 && $0.isFinite })
+        XCTAssertEqual(result.surpriseScores.count, 96)
+        XCTAssertTrue(result.surpriseScores.allSatisfy(\.isFinite))
+        XCTAssertEqual(result.outliers, SurpriseScore.outliers(Array(result.surpriseScores.dropFirst(3))).map { $0 + 3 })
         let reader = try VideoReader(url: output)
         XCTAssertEqual(try reader.readAll().count, 96)
         XCTAssertEqual(reader.metadata.width, 128)
@@ -27,9 +30,12 @@ final class OverlayJobTests: XCTestCase {
     }
 
     func testOutliersAreTheValuesFarAboveTheRest() {
-        var values: [Float] = (0..<40).map { 10 + Float($0 % 5) * 0.1 }
+        var values: [Double] = (0..<40).map { 10 + Double($0 % 5) * 0.1 }
         values[17] = 30
-        XCTAssertEqual(OverlayJob.outliers(values), [17])
-        XCTAssertEqual(OverlayJob.outliers([1, 2, 3]), [], "too few frames to judge")
+        values[3] = 10.5
+        XCTAssertEqual(SurpriseScore.outliers(values), [17])
+        values[17] = 10.6
+        XCTAssertEqual(SurpriseScore.outliers(values), [], "within the clip's usual spread")
+        XCTAssertEqual(SurpriseScore.outliers([1, 2, 30]), [], "too few frames to judge")
     }
 }
