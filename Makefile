@@ -40,13 +40,16 @@ test: setup
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
 
 ## Predict, overlay and evaluate with the model that ships with ebtvid: no training, a minute or two.
-DEMO_CLIP := clips/s2024-005-zoom.mp4
+## Prediction on shapes bouncing and occluding each other (surprises at frames 30 and 48); the
+## overlay on the clip whose zoom reverses at frame 53, which it marks.
+DEMO_PREDICT_CLIP := clips/s2024-003-bouncing.mp4
+DEMO_OVERLAY_CLIP := clips/s2024-005-zoom.mp4
 DEMO_OUT  := outputs/demo
 
 demo: build
 	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
-	$(BIN) predict $(DEMO_CLIP) --out $(DEMO_OUT)/predict
-	$(BIN) overlay $(DEMO_CLIP) --out $(DEMO_OUT)/overlay.mp4
+	$(BIN) predict $(DEMO_PREDICT_CLIP) --out $(DEMO_OUT)/predict
+	$(BIN) overlay $(DEMO_OVERLAY_CLIP) --out $(DEMO_OUT)/overlay.mp4
 	$(BIN) eval clips --out $(DEMO_OUT)/eval
 	@echo
 	@echo "demo outputs:"

@@ -71,7 +71,11 @@ func runModelProfile() throws {
         }
     }
     if only != "train" {
-        let predictor = Predictor(network: .ebt(trainer.model))
+        // EBTVID_PROFILE_SIZE=small profiles the shipped model's size instead of the base one.
+        let model = environment["EBTVID_PROFILE_SIZE"] == "small"
+            ? EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2), using: &generator)
+            : trainer.model
+        let predictor = Predictor(network: .ebt(model))
         let context = (0..<16).map { _ in Tensor.randn([1024], using: &generator).scalars }
         let options = PredictionOptions(thinkingSteps: 8)
         var last: Float = 0

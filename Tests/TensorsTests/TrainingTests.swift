@@ -27,11 +27,9 @@ struct Perceptron: Layer {
 
 final class TrainingTests: XCTestCase {
     func train(_ model: Perceptron, inputs: Tensor, targets: Tensor, optimizer: inout AdamW, steps: Int) -> Float {
-        var loss: Float = .infinity
         for _ in 0..<steps {
-            let (value, gradients) = valueAndGrad(wrt: model.parameters) { mseLoss(model(inputs), targets) }
+            let (_, gradients) = valueAndGrad(wrt: model.parameters) { mseLoss(model(inputs), targets) }
             optimizer.update(model, gradients: gradients)
-            loss = value.item
         }
         return withoutGradient { mseLoss(model(inputs), targets).item }
     }
