@@ -193,7 +193,10 @@ public struct EvalJob {
                 }
                 let batch = predictor.predictNext(contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
                                                   actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
-                let decoded = ownCodec.decode(embeddings: batch.predictions.scalars, frameCount: chunk.count)
+                // Drawn as changes to the last real frame, which keeps the detail the codec drops.
+                let decoded = ownCodec.decode(embeddings: batch.predictions.scalars, frameCount: chunk.count,
+                                              asChangesTo: chunk.flatMap { frame($0 - 1) },
+                                              referenceEmbeddings: chunk.flatMap { ownEmbeddings[(($0 - 1) * width)..<($0 * width)] })
                 let predicted = ownCodec == codec ? batch.predictions.scalars : codec.encode(rgb: decoded, frameCount: chunk.count)
                 for (i, t) in chunk.enumerated() {
                     let image = Array(decoded[(i * frameBytes)..<((i + 1) * frameBytes)])
@@ -248,7 +251,9 @@ public struct EvalJob {
                 let history = (s - context..<s).map { Array(embedding($0)) }
                 let rollout = predictor.rollout(after: history, horizon: horizon, options: options)
                 for (k, step) in rollout.enumerated() {
-                    modelPSNR[k] += PSNR.between(codec.decode(embeddings: step.embedding, frameCount: 1), frame(s + k))
+                    let picture = codec.decode(embeddings: step.embedding, frameCount: 1, asChangesTo: frame(s - 1),
+                                               referenceEmbeddings: Array(embedding(s - 1)))
+                    modelPSNR[k] += PSNR.between(picture, frame(s + k))
                     copyPSNR[k] += PSNR.between(frame(s - 1), frame(s + k))
                 }
             }

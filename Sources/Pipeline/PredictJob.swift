@@ -100,7 +100,12 @@ public struct PredictJob {
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
         let predictions = Predictor(network: model.network).rollout(after: embeddings, horizon: request.horizon, options: request.options)
-        let predicted = predictions.map { codec.decode(embeddings: $0.embedding, frameCount: 1) }
+        // Each predicted frame is drawn as its change from the last real frame, so the detail the
+        // codec cannot hold stays where the picture does not move.
+        let predicted = predictions.map {
+            codec.decode(embeddings: $0.embedding, frameCount: 1, asChangesTo: contextFrames[contextFrames.count - 1],
+                         referenceEmbeddings: embeddings[embeddings.count - 1])
+        }
 
         var records: [PredictedFrame] = []
         for (step, prediction) in predictions.enumerated() {

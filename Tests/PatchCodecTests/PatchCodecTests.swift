@@ -112,6 +112,26 @@ final class PatchCodecTests: XCTestCase {
         XCTAssertLessThan(worst, 0.1)
     }
 
+    /// Drawn as a change to a reference, the reference's own embedding gives back the reference
+    /// byte for byte (no codec loss), and another embedding gives the reference plus the change
+    /// between the two plain decodes (up to byte rounding).
+    func testDecodingAsChangesKeepsTheReferencesDetail() throws {
+        let (pca, rgb) = try fitted()
+        let codec = try pca.codec(keeping: 10)
+        let z = codec.encode(rgb: rgb, frameCount: 40)
+        let bytes = codec.grid.frameByteCount, e = codec.embeddingSize
+        let reference = Array(rgb[0..<bytes]), referenceEmbedding = Array(z[0..<e])
+        XCTAssertEqual(codec.decode(embeddings: referenceEmbedding, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceEmbedding), reference)
+        XCTAssertNotEqual(codec.decode(embeddings: referenceEmbedding, frameCount: 1), reference, "a plain decode loses detail")
+        let other = Array(z[(7 * e)..<(8 * e)])
+        let drawn = codec.decode(embeddings: other, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceEmbedding)
+        let plainOther = codec.decode(embeddings: other, frameCount: 1), plainReference = codec.decode(embeddings: referenceEmbedding, frameCount: 1)
+        for i in 0..<bytes {
+            let expected = Int(reference[i]) + Int(plainOther[i]) - Int(plainReference[i])
+            XCTAssertLessThanOrEqual(abs(Int(drawn[i]) - min(max(expected, 0), 255)), 2, "byte \(i)")
+        }
+    }
+
     func testBadInputIsRejectedWithReasons() throws {
         XCTAssertThrowsError(try PatchGrid(frameWidth: 30, frameHeight: 24, patchSize: 8))
         XCTAssertThrowsError(try PatchGrid(frameWidth: 32, frameHeight: 24, patchSize: 0))

@@ -92,6 +92,22 @@ final class EvalJobTests: XCTestCase {
         XCTAssertGreaterThan(compared.embeddingMSE, 0)
     }
 
+    /// Predictions are drawn as changes to the last real frame, so a model that does not think
+    /// (its prediction is the last frame's embedding) reproduces copy-last exactly, codec loss and all.
+    func testWithoutThinkingTheModelIsExactlyCopyLast() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var request = EvalRequest(inputs: [committedClips.appendingPathComponent("s2024-004-pan.mp4").path], output: folder)
+        request.horizon = 3
+        request.thinkingSteps = 0
+        let result = try XCTUnwrap(try EvalJob(model: try untrainedModel()).run(request).first)
+        let model = try XCTUnwrap(result.model), copyLast = try XCTUnwrap(result.copyLast)
+        XCTAssertEqual(model.psnr, copyLast.psnr, accuracy: 1e-9)
+        XCTAssertEqual(model.ssim, copyLast.ssim, accuracy: 1e-9)
+        XCTAssertLessThan(copyLast.psnr, PSNR.cap, "the clip moves")
+        XCTAssertEqual(result.horizonPSNR.first ?? 0, result.horizonPSNRCopyLast.first ?? 1, accuracy: 1e-9)
+    }
+
     func testCopyLastOnAStaticClipIsPerfect() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-static-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
