@@ -36,6 +36,10 @@ extension Tensor {
         precondition(Set(order).count == rank && order.count == rank, "bad permutation \(axes) for rank \(rank)")
         if order == Array(0..<rank) { return self }
         let newShape = order.map { shape[$0] }
+        // Moving only size-1 axes leaves the elements in the same order: a reshape, no copy.
+        // Attention over a single candidate (every thinking step at inference) is all such moves.
+        let moving = order.filter { shape[$0] != 1 }
+        if moving == moving.sorted() { return reshaped(newShape) }
         let inputStrides = Shape.strides(shape)
         let result = gathered(shape: newShape, strides: order.map { inputStrides[$0] })
         var inverse = [Int](repeating: 0, count: rank)

@@ -74,6 +74,11 @@ final class ForwardTests: XCTestCase {
         let p = y.permuted([2, 0, 1])
         XCTAssertEqual(p.shape, [4, 2, 3])
         XCTAssertEqual(p.scalars[0..<6], [0, 4, 8, 12, 16, 20])
+        // Moving only size-1 axes keeps the element order (the no-copy path); moving others does not.
+        let single = Tensor(shape: [1, 1, 3, 2], scalars: (0..<6).map(Float.init))
+        XCTAssertEqual(single.permuted([0, 2, 1, 3]).shape, [1, 3, 1, 2])
+        XCTAssertEqual(single.permuted([0, 2, 1, 3]).scalars, single.scalars)
+        XCTAssertEqual(single.permuted([0, 1, 3, 2]).scalars, [0, 2, 4, 1, 3, 5])
         XCTAssertEqual(x.sliced(axis: 1, 1..<3).scalars, [2, 3, 5, 6])
         XCTAssertEqual(x.padded(axis: 0, before: 1, after: 0).scalars, [0, 0, 0, 1, 2, 3, 4, 5, 6])
         XCTAssertEqual(concat([x, x * 10], axis: 1).scalars, [1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60])

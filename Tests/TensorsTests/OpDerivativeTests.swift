@@ -54,6 +54,7 @@ final class OpDerivativeTests: XCTestCase {
         let x = randomTensor([2, 3, 4], seed: 9)
         assertDerivatives([x]) { probe($0[0].reshaped([4, -1])) }
         assertDerivatives([x]) { probe($0[0].permuted([2, 0, 1])) }
+        assertDerivatives([randomTensor([1, 3, 1, 4], seed: 11)]) { probe($0[0].permuted([2, 1, 0, 3])) }
         assertDerivatives([x]) { probe($0[0].transposed(0, 1)) }
         assertDerivatives([x]) { probe($0[0].expandedDimensions(axis: 1).squeezed(axis: 1)) }
         assertDerivatives([randomTensor([3, 1], seed: 10)]) { probe($0[0].broadcast(to: [2, 3, 4])) }
