@@ -117,7 +117,7 @@ public struct Predictor {
             energyTrace: thought.energies.map { $0.scalars[best] },
             patchEnergies: Array(patchTerms[(best * patches)..<((best + 1) * patches)]),
             patchSpread: spread)
-        result.patchShift = Self.patchShifts(embedding, last: Array(frames.scalars[((position - 1) * e)..<(position * e)]), patches: patches, embeddingSize: e)
+        result.patchShift = Self.patchShifts(embedding, last: frames.sliced(axis: 1, (position - 1)..<position).scalars, patches: patches, embeddingSize: e)
         return result
     }
 

@@ -62,25 +62,11 @@ public struct PatchCodec: Equatable {
     /// Pictures for `frameCount` embeddings laid out one after the other, as RGB24 bytes.
     public func decode(embeddings: [Float], frameCount: Int) -> [UInt8] {
         precondition(embeddings.count == frameCount * embeddingSize, "expected \(frameCount) embeddings of \(embeddingSize) values")
-        let d = grid.patchDimension, k = components, n = frameCount * grid.patchCount
-        var codes = embeddings
-        codes.withUnsafeMutableBufferPointer { c in
-            for row in 0..<n { let base = row * k; for j in 0..<k { c[base + j] *= scale[j] } }
-        }
-        // Start every patch at the mean, then add the basis combination with beta = 1.
+        let d = grid.patchDimension, n = frameCount * grid.patchCount
+        // Start every patch at the mean, then add the basis combination.
         var patches = [Float](repeating: 0, count: n * d)
-        patches.withUnsafeMutableBufferPointer { x in
-            for row in 0..<n { let base = row * d; for j in 0..<d { x[base + j] = mean[j] } }
-            codes.withUnsafeBufferPointer { c in
-                basis.withUnsafeBufferPointer { b in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(d), Int32(k),
-                                1, c.baseAddress, Int32(k), b.baseAddress, Int32(k), 1, x.baseAddress, Int32(d))
-                }
-            }
-        }
-        var rgb = [UInt8](repeating: 0, count: frameCount * grid.frameByteCount)
-        patches.withUnsafeBufferPointer { x in rgb.withUnsafeMutableBufferPointer { grid.scatter(patches: x, frameCount: frameCount, into: $0) } }
-        return rgb
+        for row in 0..<n { let base = row * d; for j in 0..<d { patches[base + j] = mean[j] } }
+        return draw(embeddings, over: &patches, frameCount: frameCount)
     }
 
     /// Pictures for `frameCount` embeddings, each drawn as a change to its reference picture:
@@ -91,16 +77,19 @@ public struct PatchCodec: Equatable {
     public func decode(embeddings: [Float], frameCount: Int, asChangesTo reference: [UInt8], referenceEmbeddings: [Float]) -> [UInt8] {
         precondition(embeddings.count == frameCount * embeddingSize && referenceEmbeddings.count == embeddings.count
                      && reference.count == frameCount * grid.frameByteCount, "expected \(frameCount) embeddings and reference frames")
-        let d = grid.patchDimension, k = components, n = frameCount * grid.patchCount
-        var changes = [Float](repeating: 0, count: n * k)
-        for row in 0..<n {
-            let base = row * k
-            for j in 0..<k { changes[base + j] = (embeddings[base + j] - referenceEmbeddings[base + j]) * scale[j] }
-        }
-        var patches = [Float](repeating: 0, count: n * d)
+        var patches = [Float](repeating: 0, count: frameCount * grid.patchCount * grid.patchDimension)
         reference.withUnsafeBufferPointer { src in patches.withUnsafeMutableBufferPointer { grid.gather(rgb: src, frameCount: frameCount, into: $0) } }
+        return draw(zip(embeddings, referenceEmbeddings).map { $0 - $1 }, over: &patches, frameCount: frameCount)
+    }
+
+    /// Adds the basis combination of each patch's `coefficients` (standardized, as embeddings are)
+    /// to `patches` and returns them as RGB24 bytes: the one place pictures leave the codec.
+    private func draw(_ coefficients: [Float], over patches: inout [Float], frameCount: Int) -> [UInt8] {
+        let d = grid.patchDimension, k = components, n = frameCount * grid.patchCount
+        var codes = coefficients
+        for row in 0..<n { let base = row * k; for j in 0..<k { codes[base + j] *= scale[j] } }
         patches.withUnsafeMutableBufferPointer { x in
-            changes.withUnsafeBufferPointer { c in
+            codes.withUnsafeBufferPointer { c in
                 basis.withUnsafeBufferPointer { b in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(d), Int32(k),
                                 1, c.baseAddress, Int32(k), b.baseAddress, Int32(k), 1, x.baseAddress, Int32(d))

@@ -250,11 +250,11 @@ public struct EvalJob {
             for s in starts {
                 let history = (s - context..<s).map { Array(embedding($0)) }
                 let rollout = predictor.rollout(after: history, horizon: horizon, options: options)
+                let (last, lastEmbedding) = (frame(s - 1), Array(embedding(s - 1)))
                 for (k, step) in rollout.enumerated() {
-                    let picture = codec.decode(embeddings: step.embedding, frameCount: 1, asChangesTo: frame(s - 1),
-                                               referenceEmbeddings: Array(embedding(s - 1)))
+                    let picture = codec.decode(embeddings: step.embedding, frameCount: 1, asChangesTo: last, referenceEmbeddings: lastEmbedding)
                     modelPSNR[k] += PSNR.between(picture, frame(s + k))
-                    copyPSNR[k] += PSNR.between(frame(s - 1), frame(s + k))
+                    copyPSNR[k] += PSNR.between(last, frame(s + k))
                 }
             }
             result.horizonPSNR = modelPSNR.map { $0 / Double(starts.count) }
