@@ -45,8 +45,13 @@ public struct FramePrediction: Sendable {
 /// Predicts the next frame from a context of embeddings, with either kind of model.
 public struct Predictor {
     public let network: ModelFile.Network
+    /// The EBT's weights laid out for thinking without the autodiff graph (nil for the baseline).
+    let frozen: FrozenEnergy?
 
-    public init(network: ModelFile.Network) { self.network = network }
+    public init(network: ModelFile.Network) {
+        self.network = network
+        if case .ebt(let model) = network { frozen = FrozenEnergy(model) } else { frozen = nil }
+    }
 
     public var config: ModelConfig { network.config }
 
@@ -68,13 +73,12 @@ public struct Predictor {
 
     /// The energy the model gives to a *known* next frame: high when the frame surprises it.
     public func energy(of candidate: [Float], after frames: [[Float]]) -> (energy: Float, patchEnergies: [Float])? {
-        guard case .ebt(let model) = network else { return nil }
+        guard case .ebt(let model) = network, let frozen else { return nil }
         let recent = Array(frames.suffix(config.context))
         let context = Tensor(shape: [1, recent.count, config.embeddingSize], scalars: recent.flatMap { $0 })
-        let terms = withoutGradient {
-            model.patchEnergies(Tensor(shape: [1, 1, config.embeddingSize], scalars: candidate), at: [recent.count],
-                                context: model.observe(context))
-        }.scalars
+        let observed = withoutGradient { model.observe(context) }
+        let terms = frozen.patchEnergies(Tensor(shape: [1, 1, config.embeddingSize], scalars: candidate), at: [recent.count],
+                                         context: observed).scalars
         return (terms.reduce(0, +), terms)
     }
 
@@ -93,7 +97,7 @@ public struct Predictor {
             start = start + Tensor(shape: [1, count, e], scalars: noise)
         }
         let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance)
-        let thought = thinker.infer(from: start, at: positions, context: context, options: thinking, using: &generator)
+        let thought = frozen!.think(from: start, at: positions, context: context, options: thinking)
         let finalEnergies = thought.energies.last!.scalars
         let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
         let prediction = thought.prediction.detached().scalars
@@ -165,11 +169,10 @@ extension Predictor {
             let context = withoutGradient { model.observe(contexts) }
             let thinker = Thinker(model: model)
             let start = thinker.initialCandidates(options.start, positions: [length], context: context, using: &generator)
-            let thought = thinker.infer(from: start, at: [length], context: context,
-                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance),
-                                        using: &generator)
+            let thought = frozen!.think(from: start, at: [length], context: context,
+                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance))
             let surprise = actual.map { frames in
-                withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context) }.scalars
+                frozen!.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars
             } ?? []
             let patchEnergies = thought.patchEnergies.last!
             var result = BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),

@@ -21,6 +21,16 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     return batchedMatmul(fullA, fullB, transposeA: transposeA, transposeB: transposeB)
 }
 
+/// c[m, n] = a[m, k] · b[k, n], or a · bᵀ for b stored [n, k] with `transposeB`, on raw row-major
+/// buffers. For hand-written kernels outside this module (the EBT's frozen-weight thinking), which
+/// get the same vector special cases, thread choice and operation count as `matmul`.
+public func multiplyRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, transposeB: Bool = false,
+                         into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
+    GemmCounter.add(2 * m * n * k)
+    BLASThreads.prepare(work: m * n * k)
+    multiply(a, false, b, transposeB, c, m: m, n: n, k: k)
+}
+
 /// Counts the floating-point operations issued to sgemm (2·M·N·K per product), so benchmarks can
 /// report the throughput of work that is hard to count by hand, like a double backward pass.
 public enum GemmCounter {
