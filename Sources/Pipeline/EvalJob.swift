@@ -60,6 +60,9 @@ public struct ClipEvaluation: Codable, Sendable {
     /// The same with how far thinking moved each patch (`Predictor.patchShifts`), the map
     /// predict reports as per-patch uncertainty.
     public var patchShiftSpearman: Double?
+    /// The same with how much each patch changed between the last two context frames: a map that
+    /// needs no model, against which the uncertainty map is judged as the prediction is against copy-last.
+    public var patchMotionSpearman: Double?
     /// Mean PSNR at each step of H-step rollouts, for the model and for copy-last.
     public var horizonPSNR: [Double] = []
     public var horizonPSNRCopyLast: [Double] = []
@@ -86,6 +89,7 @@ public struct ClipEvaluation: Codable, Sendable {
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
         case patchShiftSpearman = "patch_shift_spearman"
+        case patchMotionSpearman = "patch_motion_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
     }
@@ -170,7 +174,7 @@ public struct EvalJob {
             zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)
         }
 
-        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = [], patchShifts: [Double] = []
+        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = [], patchShifts: [Double] = [], patchMotions: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
         let options = PredictionOptions(thinkingSteps: steps)
         // Each predictor reads the clip through its own codec. A baseline trained on other data
@@ -214,6 +218,7 @@ public struct EvalJob {
                             patchEnergies += batch.patchEnergies[span].map(Double.init)
                             patchSurprises += batch.surprisePatchEnergies[span].map(Double.init)
                             patchShifts += batch.patchShifts[span].map(Double.init)
+                            patchMotions += PatchErrors.meanSquared(frame(t - 1), frame(max(t - 2, 0)), grid: grid)
                         }
                     }
                 }
@@ -235,6 +240,7 @@ public struct EvalJob {
             result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies, patchErrors)
             result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises, patchErrors)
             result.patchShiftSpearman = RankStatistics.spearman(patchShifts, patchErrors)
+            result.patchMotionSpearman = RankStatistics.spearman(patchMotions, patchErrors)
         }
         result.model = quality("model")
         result.copyLast = quality("copyLast")

@@ -20,6 +20,7 @@ public struct EvalSummary: Codable {
     public var patchUncertaintySpearman: Double?
     public var patchSurpriseSpearman: Double?
     public var patchShiftSpearman: Double?
+    public var patchMotionSpearman: Double?
     public var thinkSteps: Int
     public var seconds: Double
     public var horizonPSNR: [Double]
@@ -35,6 +36,7 @@ public struct EvalSummary: Codable {
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
         case patchShiftSpearman = "patch_shift_spearman"
+        case patchMotionSpearman = "patch_motion_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
     }
@@ -67,6 +69,7 @@ public struct EvalSummary: Codable {
         patchUncertaintySpearman = meanOverClips(\.patchUncertaintySpearman)
         patchSurpriseSpearman = meanOverClips(\.patchSurpriseSpearman)
         patchShiftSpearman = meanOverClips(\.patchShiftSpearman)
+        patchMotionSpearman = meanOverClips(\.patchMotionSpearman)
         surpriseAUROCWithinClips = meanOverClips(\.surpriseAUROC)
         self.thinkSteps = thinkSteps
         self.seconds = seconds
@@ -84,12 +87,12 @@ public struct EvalSummary: Codable {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,baseline_psnr,"
-                     + "energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,error"]
+                     + "energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
         for r in results {
             lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
                           cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr), cell(r.baseline?.psnr),
                           cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
-                          cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), cell(r.patchShiftSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
+                          cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), cell(r.patchShiftSpearman), cell(r.patchMotionSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

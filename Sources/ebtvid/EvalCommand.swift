@@ -108,6 +108,9 @@ struct EvalCommand: ParsableCommand {
         }
         if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman, let m = summary.patchShiftSpearman {
             print(String(format: "per-patch error Spearman: %.3f with the thinking shift (uncertainty map), %.3f with energy at the prediction, %.3f with surprise (energy of the real frame)", m, u, s))
+            if let motion = summary.patchMotionSpearman {
+                print(String(format: "  for reference, %.3f with the last context frame's change per patch (no model)", motion))
+            }
         }
         print("wrote \(request.output.relativePath)/results.csv, summary.json, report.html")
     }

@@ -39,8 +39,10 @@ final class EvalJobTests: XCTestCase {
             XCTAssertEqual(score, Double(surprise) - Double(energy), accuracy: 1e-9)
         }
         let uncertainty = try XCTUnwrap(pan.patchUncertaintySpearman), surprise = try XCTUnwrap(pan.patchSurpriseSpearman)
-        let shift = try XCTUnwrap(pan.patchShiftSpearman)
+        let shift = try XCTUnwrap(pan.patchShiftSpearman), motion = try XCTUnwrap(pan.patchMotionSpearman)
         XCTAssertTrue((-1...1).contains(uncertainty) && (-1...1).contains(surprise) && (-1...1).contains(shift))
+        // On a pan the patches that changed last frame are the textured ones, which change again.
+        XCTAssertGreaterThan(motion, 0.2)
         XCTAssertNotNil(pan.baseline)
         XCTAssertEqual(pan.horizonPSNR.count, 4)
         // Copy-last on the truth is exact in embedding space only when frames repeat; here they move.
@@ -54,7 +56,7 @@ final class EvalJobTests: XCTestCase {
         XCTAssertNotNil(summary.energyErrorSpearman)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: request.output.appendingPathComponent("summary.json"))) as! [String: Any]
         for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "baseline", "energy_error_spearman", "surprise_auroc",
-                    "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "think_steps", "seconds"] {
+                    "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "patch_shift_spearman", "patch_motion_spearman", "think_steps", "seconds"] {
             XCTAssertNotNil(json[key], key)
         }
         let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
