@@ -9,6 +9,9 @@ import Tensors
 ///   4 heads, context 16, embedding 1024 (64 patches × 16), batch 16 — in windows per second.
 ///   The PyTorch reference of the same algorithm runs about 47/s on this machine class.
 /// - `ebt_train_gflops`: the sgemm work those steps issue, per second.
+/// - `ebt_train_samples_per_s_reference_recipe` and `ebt_train_gflops_reference_recipe`: the same
+///   without our first-order landscape and calibration pass (about 30% of a step's work): the
+///   algorithm the PyTorch figure is for.
 /// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on a
 ///   model of the default model's size (small: width 128, 4 layers, embedding 1024), observed
 ///   stream included, median of 50. `predict_next_frame_ms_base`: the same on the base model above.
@@ -22,6 +25,19 @@ func runModelBenchmarks() throws {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     report("ebt_train_samples_per_s", Double(steps * 16) / seconds, decimals: 1)
     report("ebt_train_gflops", Double(GemmCounter.floatingPointOperations - flopsBefore) / seconds / 1e9, decimals: 1)
+
+    // The reference's algorithm, thinking loss only (no landscape or calibration pass), on the
+    // same model and batches: the figure comparable with the PyTorch reference's 47/s.
+    var reference = trainer
+    reference.options.landscapeWeight = 0
+    reference.options.calibrationWeight = 0
+    _ = reference.step(batches[0])
+    let referenceFlopsBefore = GemmCounter.floatingPointOperations
+    let referenceStart = DispatchTime.now().uptimeNanoseconds
+    for i in 0..<steps { _ = reference.step(batches[i % batches.count]) }
+    let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
+    report("ebt_train_samples_per_s_reference_recipe", Double(steps * 16) / referenceSeconds, decimals: 1)
+    report("ebt_train_gflops_reference_recipe", Double(GemmCounter.floatingPointOperations - referenceFlopsBefore) / referenceSeconds / 1e9, decimals: 1)
 
     var small = generator
     let defaultSize = EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2),

@@ -86,6 +86,17 @@ extension EnergyModel: TrainableModel {
         // told Δ(x, y) to be y − ŷ: a target that fights the one at ŷ while ŷ is still poor, and
         // training stalled on mixed photo data.) Calibration: the level at ŷ learns the squared
         // error the bowl there does not explain, so the final energy ranks errors.
+        let energies = thought.energies
+        var stats = TrainingStats()
+        stats.firstStepLoss = stepLosses[0].item
+        stats.lastStepLoss = stepLosses[stepLosses.count - 1].item
+        stats.energyGap = energies[0].mean().item - energies[energies.count - 1].mean().item
+        stats.stepSize = stepSize.item
+        // With both weights zero this is the reference recipe, thinking loss only: skip the pass.
+        if options.landscapeWeight == 0 && options.calibrationWeight == 0 {
+            stats.loss = reconstruction.item
+            return (reconstruction, stats)
+        }
         let patches = config.patchCount, count = positions.count
         let final = thought.prediction.detached(), truth = targets.detached()
         let errorScale = withoutGradient { mseLoss(final, truth).item }.squareRoot()
@@ -105,15 +116,9 @@ extension EnergyModel: TrainableModel {
         let calibrationLoss = mseLoss((level(of: finalState) + bowlAtFinal) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
-        let energies = thought.energies
-        var stats = TrainingStats()
         stats.loss = loss.item
-        stats.firstStepLoss = stepLosses[0].item
-        stats.lastStepLoss = stepLosses[stepLosses.count - 1].item
         stats.calibrationLoss = calibrationLoss.item
         stats.landscapeLoss = landscapeLoss.item
-        stats.energyGap = energies[0].mean().item - energies[energies.count - 1].mean().item
-        stats.stepSize = stepSize.item
         return (loss, stats)
     }
 }

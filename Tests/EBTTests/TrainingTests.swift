@@ -31,6 +31,22 @@ final class TrainingTests: XCTestCase {
         return (start, thinker.infer(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: steps), using: &g))
     }
 
+    /// With the landscape and calibration weights zero the loss is the thinking loss alone (the
+    /// reference recipe, whose extra pass is skipped): the full loss minus exactly those two terms.
+    func testReferenceRecipeIsTheThinkingLossAlone() {
+        let model = Self.trained.model
+        let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 77, noise: 0.2)
+        var full = SeededGenerator(seed: 1), reference = SeededGenerator(seed: 1)
+        let (loss, stats) = model.trainingLoss(windows, options: TrainingOptions(thinkingSteps: 2), using: &full)
+        var options = TrainingOptions(thinkingSteps: 2)
+        options.landscapeWeight = 0
+        options.calibrationWeight = 0
+        let (thinkingLoss, referenceStats) = model.trainingLoss(windows, options: options, using: &reference)
+        XCTAssertGreaterThan(stats.calibrationLoss + stats.landscapeLoss, 1e-4)
+        XCTAssertEqual(thinkingLoss.item, loss.item - stats.calibrationLoss - stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
+        XCTAssertEqual(referenceStats.lastStepLoss, stats.lastStepLoss)
+    }
+
     /// The loss falls, thinking lowers the energy step by step on held-out sequences, and the
     /// prediction beats copying the last frame.
     func testTinyEBTLearnsAndThinkingDescends() {
