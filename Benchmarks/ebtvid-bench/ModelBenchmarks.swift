@@ -18,13 +18,9 @@ import Tensors
 func runModelBenchmarks() throws {
     var (trainer, batches, generator) = makeTrainer()
     for batch in batches.prefix(2) { _ = trainer.step(batch) }  // warm-up: allocator and thread pools
-    let steps = 12
-    let flopsBefore = GemmCounter.floatingPointOperations
-    let start = DispatchTime.now().uptimeNanoseconds
-    for i in 0..<steps { _ = trainer.step(batches[i % batches.count]) }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    report("ebt_train_samples_per_s", Double(steps * 16) / seconds, decimals: 1)
-    report("ebt_train_gflops", Double(GemmCounter.floatingPointOperations - flopsBefore) / seconds / 1e9, decimals: 1)
+    let full = trainingThroughput(&trainer, batches)
+    report("ebt_train_samples_per_s", full.samplesPerSecond, decimals: 1)
+    report("ebt_train_gflops", full.gflops, decimals: 1)
 
     // The reference's algorithm, thinking loss only (no landscape or calibration pass), on the
     // same model and batches: the figure comparable with the PyTorch reference's 47/s.
@@ -32,18 +28,25 @@ func runModelBenchmarks() throws {
     reference.options.landscapeWeight = 0
     reference.options.calibrationWeight = 0
     _ = reference.step(batches[0])
-    let referenceFlopsBefore = GemmCounter.floatingPointOperations
-    let referenceStart = DispatchTime.now().uptimeNanoseconds
-    for i in 0..<steps { _ = reference.step(batches[i % batches.count]) }
-    let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
-    report("ebt_train_samples_per_s_reference_recipe", Double(steps * 16) / referenceSeconds, decimals: 1)
-    report("ebt_train_gflops_reference_recipe", Double(GemmCounter.floatingPointOperations - referenceFlopsBefore) / referenceSeconds / 1e9, decimals: 1)
+    let thinkingOnly = trainingThroughput(&reference, batches)
+    report("ebt_train_samples_per_s_reference_recipe", thinkingOnly.samplesPerSecond, decimals: 1)
+    report("ebt_train_gflops_reference_recipe", thinkingOnly.gflops, decimals: 1)
 
     var small = generator
     let defaultSize = EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2),
                                   using: &small)
     report("predict_next_frame_ms", predictionMilliseconds(defaultSize, using: &generator), decimals: 2)
     report("predict_next_frame_ms_base", predictionMilliseconds(trainer.model, using: &generator), decimals: 2)
+}
+
+/// Windows per second and sgemm GFLOP/s over 12 training steps of 16 windows.
+private func trainingThroughput(_ trainer: inout Trainer<EnergyModel>, _ batches: [Tensor]) -> (samplesPerSecond: Double, gflops: Double) {
+    let steps = 12
+    let flopsBefore = GemmCounter.floatingPointOperations
+    let start = DispatchTime.now().uptimeNanoseconds
+    for i in 0..<steps { _ = trainer.step(batches[i % batches.count]) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return (Double(steps * 16) / seconds, Double(GemmCounter.floatingPointOperations - flopsBefore) / seconds / 1e9)
 }
 
 /// Median time of one next-frame prediction (16-frame context, 8 thinking steps) over 50 runs.
