@@ -48,8 +48,11 @@ public struct EnergyModel: Layer {
     public var finalNorm: RMSNorm
     /// Δ: the correction the model would make to each embedding value.
     public var correctionHead: Linear
-    /// c: each patch's energy level.
+    /// c: each patch's energy level, read from the state...
     public var energyHead: Linear
+    /// ...and from how much the patch was changing (`LevelFeatures`): one weight per feature,
+    /// shared by every patch. Zero at the start, and in model files written before it existed.
+    public var levelFeatureWeights: Tensor
     /// log α: thinking's step size is exp of this, which keeps it positive without a clamp whose
     /// gradient would vanish at the boundary.
     public var logStepSize: Tensor
@@ -62,6 +65,7 @@ public struct EnergyModel: Layer {
         finalNorm = RMSNorm(config.width)
         correctionHead = Linear(config.width, config.embeddingSize, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
         energyHead = Linear(config.width, config.patchCount, std: 0.02, using: &generator)
+        levelFeatureWeights = Tensor.zeros([LevelFeatures.count]).asParameter()
         logStepSize = Tensor(shape: [1], scalars: [Foundation.log(config.initialStepSize)]).asParameter()
     }
 
@@ -82,7 +86,17 @@ public struct EnergyModel: Layer {
     /// The two parts of the per-patch energy, each [batch, count, patches]: the bowl ½‖Δ‖² and the level c.
     public func energyTerms(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> (bowl: Tensor, level: Tensor) {
         let state = states(candidates, at: positions, context: context)
-        return (bowl(of: corrections(candidates, states: state, at: positions, context: context)), level(of: state))
+        return (bowl(of: corrections(candidates, states: state, at: positions, context: context)),
+                level(of: state, features: levelFeatures(at: positions, context: context)))
+    }
+
+    /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features]: constants
+    /// of the context, like the state the level reads.
+    public func levelFeatures(at positions: [Int], context: ObservedContext) -> Tensor {
+        let values = LevelFeatures.compute(last: context.previousFrames(at: positions).scalars,
+                                           previous: context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars,
+                                           embedding: config.embeddingSize, patches: config.patchCount, columns: config.gridColumns)
+        return Tensor(shape: [context.frames.shape[0], positions.count, config.patchCount, LevelFeatures.count], scalars: values)
     }
 
     /// Δ(x, ŷ) = ŷ − x_last − r(state): how far each candidate is from the last frame plus the
@@ -117,12 +131,13 @@ public struct EnergyModel: Layer {
         return square(correction).reshaped([correction.shape[0], correction.shape[1], patches, values]).sum(axis: -1) * 0.5
     }
 
-    /// The level term per patch, [batch, count, patches]. It reads a stop-gradient copy of the
-    /// state: it must not steer thinking (its gradient, large from the start, swamped the bowl's
-    /// and stalled learning in trials) nor bend the backbone toward predicting error instead of
-    /// the frame. It is a calibrated read-out of how unsure the state is.
-    public func level(of state: Tensor) -> Tensor {
-        energyHead(state.detached())
+    /// The level term per patch, [batch, count, patches], from the state and the patches'
+    /// `levelFeatures`. It reads a stop-gradient copy of the state: it must not steer thinking
+    /// (its gradient, large from the start, swamped the bowl's and stalled learning in trials) nor
+    /// bend the backbone toward predicting error instead of the frame. It is a calibrated
+    /// read-out of how unsure the model is, and only the calibration loss trains it.
+    public func level(of state: Tensor, features: Tensor) -> Tensor {
+        energyHead(state.detached()) + (features.detached() * levelFeatureWeights).sum(axis: -1)
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.
@@ -130,12 +145,17 @@ public struct EnergyModel: Layer {
         patchEnergies(candidates, at: positions, context: context).sum(axis: -1)
     }
 
+    /// Parameters a model file may lack, having been written before they existed; they keep their
+    /// initial value, which reproduces the older model exactly.
+    public static let optionalParameters: Set<String> = ["levelFeatureWeights"]
+
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var all = backbone.parameters(prefixed: "backbone")
         all.append(("candidateMarker", candidateMarker))
         all += finalNorm.parameters(prefixed: "finalNorm")
         all += correctionHead.parameters(prefixed: "correctionHead")
         all += energyHead.parameters(prefixed: "energyHead")
+        all.append(("levelFeatureWeights", levelFeatureWeights))
         all.append(("logStepSize", logStepSize))
         return all
     }
@@ -145,8 +165,12 @@ public struct EnergyModel: Layer {
         try finalNorm.loadParameters(parameters.childEntries("finalNorm"))
         try correctionHead.loadParameters(parameters.childEntries("correctionHead"))
         try energyHead.loadParameters(parameters.childEntries("energyHead"))
-        for (name, keyPath) in [("candidateMarker", \EnergyModel.candidateMarker), ("logStepSize", \EnergyModel.logStepSize)] {
-            guard let tensor = parameters[name] else { throw LayerError.missingParameter(name) }
+        for (name, keyPath) in [("candidateMarker", \EnergyModel.candidateMarker), ("logStepSize", \EnergyModel.logStepSize),
+                                ("levelFeatureWeights", \EnergyModel.levelFeatureWeights)] {
+            guard let tensor = parameters[name] else {
+                if Self.optionalParameters.contains(name) { continue }
+                throw LayerError.missingParameter(name)
+            }
             guard tensor.shape == self[keyPath: keyPath].shape else {
                 throw LayerError.shapeMismatch(name: name, expected: self[keyPath: keyPath].shape, actual: tensor.shape)
             }

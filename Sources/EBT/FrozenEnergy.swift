@@ -23,6 +23,8 @@ final class FrozenEnergy: @unchecked Sendable {
     private let finalGain: UnsafePointer<Float>, finalEps: Float
     private let correction: UnsafePointer<Float>, correctionBias: UnsafePointer<Float>
     private let level: UnsafePointer<Float>, levelBias: UnsafePointer<Float>
+    /// The level's weights on `LevelFeatures`; nil when all are zero, which skips computing them.
+    private let levelFeatureWeights: [Float]?
 
     private struct Block {
         let attentionGain: UnsafePointer<Float>, attentionEps: Float
@@ -38,6 +40,8 @@ final class FrozenEnergy: @unchecked Sendable {
     init(_ model: EnergyModel) {
         config = model.config
         stepSize = model.stepSize.item
+        let featureWeights = model.levelFeatureWeights.scalars
+        levelFeatureWeights = featureWeights.allSatisfy { $0 == 0 } ? nil : featureWeights
         ropeBase = model.backbone.blocks.first?.attention.ropeBase ?? 10_000
         var values: [[Float]] = []
         func columnsSideBySide(_ parts: [Tensor]) -> [Float] {
@@ -191,7 +195,7 @@ final class FrozenEnergy: @unchecked Sendable {
             for i in 0..<(rows * d) { out[i] += h[i] }
         }
         normalize(w.stream[blocks.count], gain: finalGain, eps: finalEps, rows: rows, inverse: w.finalInverse, into: w.state)
-        // Δ = ŷ − x_last − r(state); the bowl is ½‖Δ‖² per patch, the level c = state·W + b.
+        // Δ = ŷ − x_last − r(state); the bowl is ½‖Δ‖² per patch, the level c = state·W + b + features·a.
         multiplyRows(w.state, correction, into: w.correction, m: rows, n: e, k: d)
         for r in 0..<rows {
             let delta = w.correction + r * e, candidate = y + r * e, anchor = w.anchors + r * e
@@ -205,6 +209,12 @@ final class FrozenEnergy: @unchecked Sendable {
                 var bowl: Float = 0
                 for i in 0..<values { bowl += delta[i] * delta[i] }
                 energies[r * patches + p] += levelBias[p] + 0.5 * bowl
+            }
+        }
+        if let levelFeatureWeights {
+            let count = LevelFeatures.count
+            for i in 0..<(rows * patches) {
+                for j in 0..<count { energies[i] += levelFeatureWeights[j] * w.features[i * count + j] }
             }
         }
     }
@@ -290,8 +300,10 @@ final class FrozenEnergy: @unchecked Sendable {
         let cosines: [Float], sines: [Float]
         /// The observed stream's rotated keys and values per layer, [batch, observed, heads, headSize].
         let keys: [UnsafeMutablePointer<Float>], values: [UnsafeMutablePointer<Float>]
-        /// x_last of each row, [rows, embedding].
-        let anchors: UnsafeMutablePointer<Float>
+        /// x_last of each row, [rows, embedding], and the frame before it (x_last again at position 1).
+        let anchors: UnsafeMutablePointer<Float>, previousAnchors: UnsafeMutablePointer<Float>
+        /// `LevelFeatures` of the rows, [rows, patches, features]: of the context, so computed once.
+        let features: UnsafeMutablePointer<Float>
         let stream: [UnsafeMutablePointer<Float>], middle: [UnsafeMutablePointer<Float>]
         let queryKeyValue: [UnsafeMutablePointer<Float>], gateUp: [UnsafeMutablePointer<Float>]
         /// Attention weights per layer, [rows, heads, observed + 1], the row's own key last.
@@ -330,7 +342,7 @@ final class FrozenEnergy: @unchecked Sendable {
             self.cosines = cosines
             self.sines = sines
             let batch = context.frames.shape[0]
-            var sizes = [rows * e]                                        // anchors
+            var sizes = [rows * e, rows * e, rows * config.patchCount * LevelFeatures.count]  // anchors, previous, features
             sizes += Array(repeating: batch * observed * d, count: 2 * layers)  // keys, values
             sizes += Array(repeating: rows * d, count: layers + 1)        // stream
             sizes += Array(repeating: rows * d, count: layers)            // middle
@@ -351,6 +363,8 @@ final class FrozenEnergy: @unchecked Sendable {
             var next = buffers.makeIterator()
             func take(_ n: Int) -> [UnsafeMutablePointer<Float>] { (0..<n).map { _ in next.next()! } }
             anchors = next.next()!
+            previousAnchors = next.next()!
+            features = next.next()!
             keys = take(layers)
             values = take(layers)
             stream = take(layers + 1)
@@ -367,6 +381,11 @@ final class FrozenEnergy: @unchecked Sendable {
             let anchorValues = context.previousFrames(at: positions).scalars
             precondition(anchorValues.count == rows * e, "\(rows) rows for \(anchorValues.count / e) anchors")
             anchorValues.withUnsafeBufferPointer { anchors.update(from: $0.baseAddress!, count: rows * e) }
+            context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars.withUnsafeBufferPointer {
+                previousAnchors.update(from: $0.baseAddress!, count: rows * e)
+            }
+            LevelFeatures.compute(rows: rows, embedding: e, patches: config.patchCount, columns: config.gridColumns,
+                                  last: anchors, previous: previousAnchors, into: features)
             for (l, observedLayer) in context.keyValues.enumerated() {
                 observedLayer.keys.withUnsafeBufferPointer { keys[l].update(from: $0.baseAddress!, count: $0.count) }
                 observedLayer.values.withUnsafeBufferPointer { values[l].update(from: $0.baseAddress!, count: $0.count) }

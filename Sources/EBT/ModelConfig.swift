@@ -26,9 +26,19 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var thinkingSteps: Int
     /// Initial value of the learned step size α.
     public var initialStepSize: Float
+    /// Patches per row of the frame's grid, for the level's neighbourhood features; nil in files
+    /// written before it was recorded, whose square grids `gridColumns` recovers.
+    public var patchColumns: Int?
+
+    /// Patches per row: `patchColumns`, else the side of a square grid, else one row.
+    public var gridColumns: Int {
+        if let patchColumns { return patchColumns }
+        let side = Int(Double(patchCount).squareRoot().rounded())
+        return side * side == patchCount ? side : patchCount
+    }
 
     public init(kind: Kind = .ebt, size: Size = .small, embeddingSize: Int, patchCount: Int, context: Int = 16,
-                thinkingSteps: Int = 2, initialStepSize: Float = 1) {
+                thinkingSteps: Int = 2, initialStepSize: Float = 1, patchColumns: Int? = nil) {
         let (width, layers, heads): (Int, Int, Int)
         switch size {
         case .tiny: (width, layers, heads) = (64, 2, 2)
@@ -36,11 +46,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case .base: (width, layers, heads) = (256, 4, 4)
         }
         self.init(kind: kind, embeddingSize: embeddingSize, patchCount: patchCount, width: width, layers: layers,
-                  heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize)
+                  heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize,
+                  patchColumns: patchColumns)
     }
 
     public init(kind: Kind, embeddingSize: Int, patchCount: Int, width: Int, layers: Int, heads: Int,
-                hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float) {
+                hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float, patchColumns: Int? = nil) {
         self.kind = kind
         self.embeddingSize = embeddingSize
         self.patchCount = patchCount
@@ -52,6 +63,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.context = context
         self.thinkingSteps = thinkingSteps
         self.initialStepSize = initialStepSize
+        self.patchColumns = patchColumns
     }
 
     /// Why this configuration cannot be built, or nil.
@@ -66,6 +78,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if context < 1 { return "context must be at least 1 frame" }
         if thinkingSteps < 1 { return "thinking steps must be at least 1" }
         if !(initialStepSize > 0) { return "initial step size must be positive" }
+        if let patchColumns, patchColumns < 1 || patchCount % patchColumns != 0 {
+            return "\(patchCount) patches do not fill rows of \(patchColumns)"
+        }
         return nil
     }
 }

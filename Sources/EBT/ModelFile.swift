@@ -99,6 +99,7 @@ public struct ModelFile {
         var network: Network = config.kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
         var loaded: [String: Tensor] = [:]
         for (name, tensor) in network.namedParameters {
+            if EnergyModel.optionalParameters.contains(name) && file.entries["model." + name] == nil { continue }
             let entry = try file.entry("model." + name, shape: tensor.shape, path: path)
             guard entry.values.allSatisfy(\.isFinite) else { throw corrupt("tensor 'model.\(name)' holds non-finite values") }
             loaded[name] = Tensor(shape: entry.shape, scalars: entry.values)

@@ -36,7 +36,7 @@ public struct FramePrediction: Sendable {
     /// Standard deviation across samples of each patch's embedding (empty with one sample).
     public var patchSpread: [Float]
     /// How far thinking moved each patch from the last observed frame (see `Predictor.patchShifts`):
-    /// the per-patch uncertainty map (empty for the baseline).
+    /// where the model expects change (empty for the baseline).
     public var patchShift: [Float] = []
     /// The final energy: the model's uncertainty about this frame (nil for the baseline).
     public var energy: Float? { energyTrace.last }
@@ -151,7 +151,7 @@ public struct BatchPrediction {
     /// Per-patch energies [count × patches] of each actual frame: where reality surprised it.
     public var surprisePatchEnergies: [Float] = []
     /// Per-patch shifts [count × patches] of each prediction from its last context frame
-    /// (see `Predictor.patchShifts`): the per-patch uncertainty map.
+    /// (see `Predictor.patchShifts`): where the model expects change.
     public var patchShifts: [Float] = []
 }
 
@@ -191,9 +191,9 @@ extension Predictor {
     /// Each patch's root-mean-square move from the last observed frame to the prediction, for
     /// frames laid out one after another in `predictions` and `last` (embedding values each).
     /// Thinking starts at the last frame, so this is the energy's gradient summed along the
-    /// descent: how hard the model had to push each patch. Measured on held-out clips (MODEL.md)
-    /// it ranks per-patch error far better than the per-patch energy at the prediction, whose
-    /// level term a linear read-out of one state cannot localise well.
+    /// descent: how hard the model had to push each patch. It ranked per-patch error better than
+    /// the per-patch energy until the level learned where the context moves (`LevelFeatures`);
+    /// now the calibrated energy is the uncertainty map and this stays as a second view (MODEL.md).
     public static func patchShifts(_ predictions: [Float], last: [Float], patches: Int, embeddingSize: Int) -> [Float] {
         precondition(predictions.count == last.count && embeddingSize % patches == 0 && predictions.count % embeddingSize == 0)
         let k = embeddingSize / patches

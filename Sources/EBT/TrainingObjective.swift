@@ -113,7 +113,8 @@ extension EnergyModel: TrainableModel {
         }
         // Compared per embedding value, so the weight means the same whatever the patch size.
         let perValue = 1 / Float(config.embeddingSize / patches)
-        let calibrationLoss = mseLoss((level(of: finalState) + bowlAtFinal) * perValue, error * perValue)
+        let finalFeatures = levelFeatures(at: positions, context: context)
+        let calibrationLoss = mseLoss((level(of: finalState, features: finalFeatures) + bowlAtFinal) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
         stats.loss = loss.item

@@ -37,11 +37,12 @@ public struct PredictedFrame: Codable {
     public var copyLastPSNR: Double?
     public var copyLastSSIM: Double?
     public var copyLastMSE: Double?
-    /// The final energy split by patch (row-major over the patch grid): where the model is unsure.
+    /// The final energy split by patch (row-major over the patch grid): where the model is unsure,
+    /// the per-patch uncertainty map (its level is calibrated to the error: `ebtvid calibrate`).
     public var patchEnergies: [Float]
     /// Each patch's spread across thinking samples (with --samples > 1).
     public var patchSpread: [Float]
-    /// How far thinking moved each patch from the last frame: the per-patch uncertainty map.
+    /// How far thinking moved each patch from the last frame: where the model expects change.
     public var patchShift: [Float] = []
 
     enum CodingKeys: String, CodingKey {

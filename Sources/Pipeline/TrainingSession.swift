@@ -163,7 +163,8 @@ public struct TrainingSession {
 
         // The model: fresh from the seed, or the checkpoint's weights.
         let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
-                                 context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize)
+                                 context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize,
+                                 patchColumns: codec.grid.columns)
         var generator = SeededGenerator(seed: plan.seed)
         var network: ModelFile.Network
         if let resumed {

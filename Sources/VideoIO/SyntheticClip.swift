@@ -116,8 +116,9 @@ public struct SyntheticClip: Sendable {
     }
 
     /// Writes `<name>.mp4` and the sidecar `<name>.json` into `directory`; returns the video's URL.
+    /// Encoded reproducibly by default, so the same seed gives the same file.
     @discardableResult
-    public func write(to directory: URL, options: WriteOptions = WriteOptions()) throws -> URL {
+    public func write(to directory: URL, options: WriteOptions = WriteOptions.reproducible) throws -> URL {
         let video = directory.appendingPathComponent(name + ".mp4")
         let writer = try VideoWriter(url: video, width: size, height: size, fps: fps, options: options)
         try forEachFrame { try writer.append($0) }

@@ -42,13 +42,22 @@ public struct WriteOptions: Sendable {
     public var rotation: Int
     /// Extra encoder options passed straight to FFmpeg (`-x264-params`-style key/values).
     public var encoderOptions: [String: String]
+    /// Encoder threads; 0 lets FFmpeg choose.
+    public var threads: Int
+
+    /// The same frames give the same file on every run: one encoder thread and no x264
+    /// macroblock-tree rate control. With either on, x264 inside our process encoded identical
+    /// frames (checked by hashing the YUV it was given) to slightly different pictures from run to
+    /// run, up to 12 levels apart, which broke "the same seed gives the same clips".
+    public static var reproducible: WriteOptions { WriteOptions(encoderOptions: ["x264-params": "mbtree=0"], threads: 1) }
 
     public init(codec: VideoCodec = .h264, crf: Int = 14, preset: String = "fast", rotation: Int = 0,
-                encoderOptions: [String: String] = [:]) {
+                encoderOptions: [String: String] = [:], threads: Int = 0) {
         self.codec = codec
         self.crf = crf
         self.preset = preset
         self.rotation = rotation
         self.encoderOptions = encoderOptions
+        self.threads = threads
     }
 }

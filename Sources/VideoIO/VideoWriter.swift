@@ -78,7 +78,7 @@ public final class VideoWriter {
         codecContext.pointee.pix_fmt = pixelFormat
         codecContext.pointee.framerate = rate
         codecContext.pointee.time_base = AVRational(num: rate.den, den: rate.num)
-        codecContext.pointee.thread_count = 0
+        codecContext.pointee.thread_count = Int32(max(options.threads, 0))
         codecContext.pointee.colorspace = AVCOL_SPC_BT470BG
         codecContext.pointee.color_range = Self.isFullRange(pixelFormat) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
         if formatContext.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {

@@ -107,7 +107,7 @@ struct EvalCommand: ParsableCommand {
             print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
         }
         if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman, let m = summary.patchShiftSpearman {
-            print(String(format: "per-patch error Spearman: %.3f with the thinking shift (uncertainty map), %.3f with energy at the prediction, %.3f with surprise (energy of the real frame)", m, u, s))
+            print(String(format: "per-patch error Spearman: %.3f with energy at the prediction (uncertainty map), %.3f with the thinking shift, %.3f with surprise (energy of the real frame)", u, m, s))
             if let motion = summary.patchMotionSpearman {
                 print(String(format: "  for reference, %.3f with the last context frame's change per patch (no model)", motion))
             }

@@ -59,3 +59,48 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertThrowsError(try DefaultModel.location(environment: [DefaultModel.environmentVariable: directory.path], executable: executable))
     }
 }
+
+/// `calibrate` refits the energy's level on clips: the file it writes predicts exactly as the
+/// model it started from, and bad input leaves nothing behind.
+final class CalibrateCommandTests: XCTestCase {
+    private let clips = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("clips").path
+
+    func testCalibratedModelPredictsTheSameFramesWithNewEnergies() throws {
+        let directory = try scratchDirectory(for: self)
+        let model = directory.appendingPathComponent("calibrated.safetensors").path
+        let calibrate = try EbtvidProcess.run(["calibrate", clips, "--windows-per-clip", "8", "--out", model],
+                                              environment: [DefaultModel.environmentVariable: ""], timeout: 120)
+        XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
+        let text = String(decoding: calibrate.stdout, as: UTF8.self)
+        XCTAssertTrue(text.contains("fitted on 56 frames of 7 clips; 8 held-out frames score it"), text)
+        var frames: [[[String: Any]]] = []
+        for (name, arguments) in [("before", [String]()), ("after", ["--model", model])] {
+            let out = directory.appendingPathComponent(name).path
+            let predict = try EbtvidProcess.run(["predict", clips + "/s2024-003-bouncing.mp4", "--horizon", "2", "--out", out] + arguments,
+                                                environment: [DefaultModel.environmentVariable: ""])
+            XCTAssertEqual(predict.status, 0, predict.stderr)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/frames.json")))
+            frames.append(try XCTUnwrap(json as? [[String: Any]]))
+            let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/prediction.npy"))
+            if name == "after" {
+                let before = try Data(contentsOf: URL(fileURLWithPath: directory.appendingPathComponent("before").path + "/prediction.npy"))
+                XCTAssertEqual(npy, before, "calibration must not change the predictions")
+            }
+        }
+        let energies = frames.map { $0.compactMap { $0["energy"] as? Double } }
+        XCTAssertEqual(energies[0].count, 2)
+        XCTAssertNotEqual(energies[0], energies[1], "the level was refitted, so energies move")
+    }
+
+    func testMissingInputIsOneErrorAndNoFile() throws {
+        let directory = try scratchDirectory(for: self)
+        let model = directory.appendingPathComponent("calibrated.safetensors").path
+        let result = try EbtvidProcess.run(["calibrate", directory.appendingPathComponent("nothing-here").path, "--out", model],
+                                           environment: [DefaultModel.environmentVariable: ""])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderrLines.first?.hasPrefix("error: ") ?? false, result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
+}

@@ -1,0 +1,143 @@
+import EBT
+import Foundation
+import PatchCodec
+import Tensors
+
+/// What `ebtvid calibrate` was asked to do.
+public struct CalibrationRequest {
+    public var inputs: [String]
+    public var model: ModelFile
+    /// One-step predictions taken from each clip, evenly spread over it.
+    public var windowsPerClip = 24
+    /// Every this-many-th clip is held out of the fit and scores it.
+    public var heldOutEvery = 5
+
+    public init(inputs: [String], model: ModelFile) {
+        self.inputs = inputs
+        self.model = model
+    }
+}
+
+/// The recalibrated model and how its energy ranks errors before and after, on held-out clips.
+public struct CalibrationResult {
+    public var model: ModelFile
+    public var clips = 0, fittedClips = 0
+    public var failed: [(clip: String, reason: String)] = []
+    public var fittedFrames = 0, heldOutFrames = 0
+    /// Spearman, over held-out (frame, patch) pairs, of the per-patch energy at the prediction with
+    /// that patch's squared embedding error; and of the frame's energy with the frame's error.
+    public var patchSpearmanBefore: Double?, patchSpearmanAfter: Double?
+    public var frameSpearmanBefore: Double?, frameSpearmanAfter: Double?
+    public var featureWeights: [Float] = []
+    /// How much of the state's trained read-out the fit kept.
+    public var readoutScale: Float = 1
+}
+
+/// Fits an EBT's level term to the errors it makes on clips (`LevelCalibration`): predictions
+/// are unchanged, the energy becomes a better estimate of each patch's error.
+public enum CalibrationJob {
+    public static func run(_ request: CalibrationRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> CalibrationResult {
+        guard case .ebt(let model) = request.model.network else {
+            throw PredictError.invalid("calibrate needs an EBT model; this one is a \(request.model.network.config.kind) model, which has no energy")
+        }
+        let clips = try ClipFinder.clips(in: request.inputs)
+        guard !clips.isEmpty else { throw PredictError.invalid("no video files found in \(request.inputs.joined(separator: ", "))") }
+        let config = model.config, patches = config.patchCount, f = LevelFeatures.count
+        var fit = LevelCalibration()
+        var heldOut: [Sample] = []
+        var result = CalibrationResult(model: request.model)
+        for (index, clip) in clips.enumerated() {
+            progress(index, clips.count)
+            do {
+                let samples = try Self.samples(of: clip, model: model, codec: request.model.codec, windows: request.windowsPerClip)
+                result.clips += 1
+                if index % request.heldOutEvery == request.heldOutEvery - 1 {
+                    heldOut += samples
+                } else {
+                    for sample in samples {
+                        fit.add(readout: sample.readout, features: sample.features, targets: zip(sample.error, sample.bowl).map { $0 - $1 })
+                    }
+                    result.fittedFrames += samples.count
+                    result.fittedClips += 1
+                }
+            } catch {
+                result.failed.append((clip.relativePath, "\(error)"))
+            }
+        }
+        progress(clips.count, clips.count)
+        guard result.fittedFrames > 0 else {
+            throw PredictError.invalid("no clip outside the held-out ones gave a prediction to calibrate on (\(result.failed.count) failed, \(heldOut.count) frames held out)")
+        }
+        let level = fit.solve()
+        let calibrated = model.withLevel(readoutScale: level.readoutScale, featureWeights: level.featureWeights)
+        result.readoutScale = level.readoutScale
+        result.model.network = .ebt(calibrated)
+        result.featureWeights = calibrated.levelFeatureWeights.scalars
+        result.heldOutFrames = heldOut.count
+        if !heldOut.isEmpty {
+            let errors = heldOut.flatMap(\.error).map(Double.init)
+            let before = heldOut.flatMap(\.energy).map(Double.init)
+            let after = heldOut.flatMap { sample in
+                (0..<patches).map { p in
+                    Double(sample.bowl[p] + level.readoutScale * sample.readout[p])
+                        + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * level.featureWeights[$1]) }
+                }
+            }
+            func frameTotals(_ values: [Double]) -> [Double] {
+                stride(from: 0, to: values.count, by: patches).map { values[$0..<($0 + patches)].reduce(0, +) }
+            }
+            result.patchSpearmanBefore = RankStatistics.spearman(before, errors)
+            result.patchSpearmanAfter = RankStatistics.spearman(after, errors)
+            result.frameSpearmanBefore = RankStatistics.spearman(frameTotals(before), frameTotals(errors))
+            result.frameSpearmanAfter = RankStatistics.spearman(frameTotals(after), frameTotals(errors))
+        }
+        let inputs = request.inputs.joined(separator: " ")
+        result.model.notes["calibration"] = "level fitted on \(result.fittedFrames) predicted frames of \(result.fittedClips) clips from \(inputs)"
+        return result
+    }
+
+    /// One predicted frame, per patch: its `LevelFeatures`, the trained read-out c_p(state), the
+    /// bowl, the squared error ½‖ŷ_p − y_p‖² and the model's current energy at the prediction.
+    struct Sample {
+        var features: [Float], readout: [Float], bowl: [Float], error: [Float], energy: [Float]
+    }
+
+    static func samples(of clip: URL, model: EnergyModel, codec: PatchCodec, windows: Int) throws -> [Sample] {
+        let config = model.config, context = config.context, e = config.embeddingSize, patches = config.patchCount
+        let pixels = try FrameBatch.read(clip, grid: codec.grid, maxFrames: 100_000)
+        guard pixels.frames > context else {
+            throw PredictError.invalid("\(clip.relativePath): \(pixels.frames) frames, calibration needs more than the context of \(context)")
+        }
+        let embeddings = codec.encode(rgb: pixels.rgb, frameCount: pixels.frames)
+        let available = pixels.frames - context, count = Swift.min(windows, available)
+        let targets = (0..<count).map { context + $0 * available / count }
+        var contexts: [Float] = [], actual: [Float] = []
+        for t in targets {
+            contexts += embeddings[((t - context) * e)..<(t * e)]
+            actual += embeddings[(t * e)..<((t + 1) * e)]
+        }
+        let windowTensor = Tensor(shape: [count, context, e], scalars: contexts)
+        let batch = Predictor(network: .ebt(model)).predictNext(contexts: windowTensor, actual: nil,
+                                                                options: PredictionOptions(thinkingSteps: config.thinkingSteps))
+        let predictions = batch.predictions.reshaped([count, 1, e])
+        let (readout, bowl, features) = withoutGradient { () -> ([Float], [Float], [Float]) in
+            let observed = model.observe(windowTensor)
+            let state = model.states(predictions, at: [context], context: observed)
+            let bowl = model.bowl(of: model.corrections(predictions, states: state, at: [context], context: observed))
+            return (model.energyHead(state).scalars, bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)
+        }
+        let predicted = batch.predictions.scalars
+        let values = e / patches, f = LevelFeatures.count
+        return (0..<count).map { n in
+            let error = (0..<patches).map { p -> Float in
+                var total: Float = 0
+                for i in (n * e + p * values)..<(n * e + (p + 1) * values) { total += (predicted[i] - actual[i]) * (predicted[i] - actual[i]) }
+                return 0.5 * total
+            }
+            let span = (n * patches)..<((n + 1) * patches)
+            return Sample(features: Array(features[(n * patches * f)..<((n + 1) * patches * f)]), readout: Array(readout[span]),
+                          bowl: Array(bowl[span]), error: error,
+                          energy: Array(batch.patchEnergies[(n * patches)..<((n + 1) * patches)]))
+        }
+    }
+}
