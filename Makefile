@@ -12,7 +12,7 @@ RELEASE    := -c release --scratch-path $(SCRATCH)
 BIN        := $(SCRATCH)/release/ebtvid
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos build test demo default-model bench clean
+.PHONY: setup setup-bench photos build test demo default-model calibrate-default-model bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -70,6 +70,9 @@ MODEL_SYNTH      ?= --count 1600 --frames 64 --size 64 --seed 1
 MODEL_SYNTH_PHOTO ?= --count 800 --frames 64 --size 64 --seed 2 --photos $(PHOTOS)
 MODEL_SYNTH_VAL  ?= --count 40 --frames 96 --size 64 --seed 777
 MODEL_TRAIN      ?= --size small --minutes 40 --context 16 --batch 16 --components 16 --seed 1
+## Calibration clips: the training mix, from seeds neither training nor evaluation uses.
+MODEL_SYNTH_CAL  ?= --count 400 --frames 64 --size 64 --seed 11
+MODEL_SYNTH_CAL_PHOTO ?= --count 200 --frames 64 --size 64 --seed 12 --photos $(PHOTOS)
 
 default-model: build photos
 	rm -rf $(MODEL_DATA)
@@ -77,6 +80,14 @@ default-model: build photos
 	$(BIN) synth --out $(MODEL_DATA)/train/photo $(MODEL_SYNTH_PHOTO) >/dev/null
 	$(BIN) synth --out $(MODEL_DATA)/val $(MODEL_SYNTH_VAL) >/dev/null
 	$(BIN) train $(MODEL_DATA)/train --val $(MODEL_DATA)/val $(MODEL_TRAIN) --out $(MODEL_OUT)
+	$(MAKE) calibrate-default-model
+
+## Refit the default model's energy level on calibration clips (a minute; predictions unchanged).
+calibrate-default-model: build photos
+	rm -rf $(MODEL_DATA)/calibration
+	$(BIN) synth --out $(MODEL_DATA)/calibration/procedural $(MODEL_SYNTH_CAL) >/dev/null
+	$(BIN) synth --out $(MODEL_DATA)/calibration/photo $(MODEL_SYNTH_CAL_PHOTO) >/dev/null
+	$(BIN) calibrate $(MODEL_DATA)/calibration --model $(MODEL_OUT) --out $(MODEL_OUT)
 	@# Rebuild so the resource bundle beside the binary holds the new model.
 	$(SWIFT) build $(RELEASE) --product ebtvid
 	@echo "default model written to $(MODEL_OUT) (training data in $(MODEL_DATA))"
