@@ -32,11 +32,15 @@ public struct ModelFile {
     public var codec: PatchCodec
     /// Free-form facts about how the model was made (data, steps, seconds, seed), kept as strings.
     public var notes: [String: String]
+    /// A checkpoint's optimiser and random-stream state, for `train --resume`; nil in a finished
+    /// model (calibration drops it).
+    public var training: TrainingState?
 
-    public init(network: Network, codec: PatchCodec, notes: [String: String] = [:]) {
+    public init(network: Network, codec: PatchCodec, notes: [String: String] = [:], training: TrainingState? = nil) {
         self.network = network
         self.codec = codec
         self.notes = notes
+        self.training = training
     }
 
     struct CodecGeometry: Codable { var frameWidth: Int; var frameHeight: Int; var patchSize: Int }
@@ -58,6 +62,16 @@ public struct ModelFile {
         file.entries["codec.mean"] = .init(shape: [d], values: codec.mean)
         file.entries["codec.basis"] = .init(shape: [d, k], values: codec.basis)
         file.entries["codec.scale"] = .init(shape: [k], values: codec.scale)
+        if let training {
+            let counters = TrainingState.Counters(optimizerStep: training.optimizerStep, samplerState: training.samplerState,
+                                                  trainerState: training.trainerState)
+            file.metadata["training_state"] = String(decoding: try encoder.encode(counters), as: UTF8.self)
+            for (name, tensor) in network.namedParameters {
+                guard let moments = training.moments[name] else { continue }
+                file.entries["optimizer.first." + name] = .init(shape: tensor.shape, values: moments.first)
+                file.entries["optimizer.second." + name] = .init(shape: tensor.shape, values: moments.second)
+            }
+        }
         return file
     }
 
@@ -109,6 +123,24 @@ public struct ModelFile {
         case .baseline(var model): try model.loadParameters(loaded); network = .baseline(model)
         }
         self.network = network
+        if let text = file.metadata["training_state"] {
+            guard let counters = try? decoder.decode(TrainingState.Counters.self, from: Data(text.utf8)),
+                  SeededGenerator(stateWords: counters.samplerState) != nil, SeededGenerator(stateWords: counters.trainerState) != nil,
+                  counters.optimizerStep >= 0 else {
+                throw corrupt("unreadable training state")
+            }
+            var moments: [String: (first: [Float], second: [Float])] = [:]
+            for (name, tensor) in network.namedParameters where file.entries["optimizer.first." + name] != nil {
+                let first = try file.entry("optimizer.first." + name, shape: tensor.shape, path: path).values
+                let second = try file.entry("optimizer.second." + name, shape: tensor.shape, path: path).values
+                guard first.allSatisfy(\.isFinite), second.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw corrupt("optimizer moments of '\(name)' are not finite")
+                }
+                moments[name] = (first, second)
+            }
+            training = TrainingState(optimizerStep: counters.optimizerStep, moments: moments,
+                                     samplerState: counters.samplerState, trainerState: counters.trainerState)
+        }
         notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
     }
 }

@@ -72,6 +72,8 @@ public enum CalibrationJob {
         let calibrated = model.withLevel(readoutScale: level.readoutScale, featureWeights: level.featureWeights)
         result.readoutScale = level.readoutScale
         result.model.network = .ebt(calibrated)
+        // A calibrated model is a finished one: resuming training from it would start over anyway.
+        result.model.training = nil
         result.featureWeights = calibrated.levelFeatureWeights.scalars
         result.heldOutFrames = heldOut.count
         if !heldOut.isEmpty {

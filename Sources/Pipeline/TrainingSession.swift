@@ -167,6 +167,9 @@ public struct TrainingSession {
                                  patchColumns: codec.grid.columns)
         var generator = SeededGenerator(seed: plan.seed)
         var network: ModelFile.Network
+        // A checkpoint's sampler stream continues where it stopped, so the resumed run draws the
+        // windows the uninterrupted one would have.
+        if let state = resumed?.training, let sampler = SeededGenerator(stateWords: state.samplerState) { generator = sampler }
         if let resumed {
             guard resumed.network.config.kind == plan.kind else {
                 throw TrainingError.resumeMismatch("\(plan.output.path) holds a \(resumed.network.config.kind) model, not \(plan.kind)")
@@ -178,7 +181,7 @@ public struct TrainingSession {
         let firstStep = Int(resumed?.notes["steps"] ?? "0") ?? 0
         events(.message("model: \(plan.kind) \(plan.size), \(parameterCount(network)) parameters, context \(plan.context), batch \(plan.batch)"))
 
-        var state = LoopState(network: network, step: firstStep)
+        var state = LoopState(network: network, step: firstStep, training: resumed?.training)
         let summary = try loop(&state, training: training, validation: validationWindows, codec: codec, codecPSNR: codecPSNR,
                                generator: &generator, began: began, events: events, shouldStop: shouldStop)
         return summary
@@ -187,6 +190,8 @@ public struct TrainingSession {
     struct LoopState {
         var network: ModelFile.Network
         var step: Int
+        /// Optimiser and random streams to continue from (a checkpoint's), then to save.
+        var training: TrainingState?
     }
 
     func loop(_ state: inout LoopState, training: WindowSampler, validation: Tensor?, codec: PatchCodec, codecPSNR: Double,
@@ -195,16 +200,21 @@ public struct TrainingSession {
         let startStep = state.step
         var totalSteps = plan.steps.map { startStep + $0 } ?? startStep + 1_000_000
         let warmup = 50
-        let optimizer = AdamW(schedule: LearningRateSchedule(peak: plan.learningRate, warmupSteps: warmup, totalSteps: totalSteps,
+        var optimizer = AdamW(schedule: LearningRateSchedule(peak: plan.learningRate, warmupSteps: warmup, totalSteps: totalSteps,
                                                              floor: plan.learningRate * 0.1),
                               weightDecay: 0.05, maxGradientNorm: 1, learningRateMultipliers: ["logStepSize": plan.stepSizeLearningRate])
+        if let saved = state.training { optimizer.restore(step: saved.optimizerStep, moments: saved.moments) }
+        // The schedule counts the optimiser's steps: from the checkpoint's on an exact resume, from
+        // zero (a fresh warm-up) when resuming a file that holds no optimiser state.
+        let scheduleOrigin = startStep - optimizer.step
+        optimizer.schedule.totalSteps = totalSteps - scheduleOrigin
         let trainingStart = Date()
         var lastStats = TrainingStats()
         var lastValidation: OneStepEvaluation.Errors?
         var speed = 0.0
         var interrupted = false
 
-        func save(_ network: ModelFile.Network) throws {
+        func save(_ network: ModelFile.Network, training: TrainingState?) throws {
             var notes = ["steps": String(state.step), "seed": String(plan.seed), "seconds": String(format: "%.0f", Date().timeIntervalSince(began)),
                          "codec_psnr_db": String(format: "%.2f", codecPSNR)]
             // The recipe travels with the weights, so a model file says how it was made.
@@ -215,7 +225,7 @@ public struct TrainingSession {
                 notes["validation_mse"] = String(lastValidation.model)
                 notes["validation_copy_last_mse"] = String(lastValidation.copyLast)
             }
-            try ModelFile(network: network, codec: codec, notes: notes).write(to: plan.output)
+            try ModelFile(network: network, codec: codec, notes: notes, training: training).write(to: plan.output)
             events(.checkpoint(step: state.step, url: plan.output))
         }
 
@@ -226,8 +236,14 @@ public struct TrainingSession {
             events(.validation(step: state.step, errors: errors))
         }
 
+        func snapshot<M: TrainableModel>(_ trainer: Trainer<M>) -> TrainingState {
+            TrainingState(optimizerStep: trainer.optimizer.step, moments: trainer.optimizer.momentValues,
+                          samplerState: generator.stateWords, trainerState: trainer.generator.stateWords)
+        }
+
         // Both kinds share the loop; only the trainer's model type differs.
         func train<M: TrainableModel>(_ trainer: inout Trainer<M>, wrap: (M) -> ModelFile.Network) throws {
+            if let saved = state.training, let stream = SeededGenerator(stateWords: saved.trainerState) { trainer.generator = stream }
             while state.step < totalSteps {
                 if shouldStop() { interrupted = true; break }
                 let stepBegan = Date()
@@ -244,7 +260,7 @@ public struct TrainingSession {
                     // cosine schedule ends when the time does.
                     let remaining = max(0, minutes * 60 - elapsed)
                     totalSteps = state.step + Int(remaining / max(speed, 1e-6))
-                    trainer.optimizer.schedule.totalSteps = max(totalSteps - startStep, warmup + 1)
+                    trainer.optimizer.schedule.totalSteps = max(totalSteps - scheduleOrigin, warmup + 1)
                     if remaining <= 0 { totalSteps = state.step }
                 }
                 events(.progress(TrainingProgress(step: state.step, totalSteps: totalSteps, elapsed: elapsed,
@@ -252,10 +268,11 @@ public struct TrainingSession {
                                                   samplesPerSecond: Double(plan.batch) / max(speed, 1e-9), stats: lastStats)))
                 if state.step % plan.validateEvery == 0 {
                     validate(wrap(trainer.model))
-                    try save(wrap(trainer.model))
+                    try save(wrap(trainer.model), training: snapshot(trainer))
                 }
             }
             state.network = wrap(trainer.model)
+            state.training = snapshot(trainer)
         }
 
         switch state.network {
@@ -268,7 +285,7 @@ public struct TrainingSession {
         }
         if state.step % plan.validateEvery != 0 || state.step == startStep {
             validate(state.network)
-            try save(state.network)
+            try save(state.network, training: state.training)
         }
         return TrainingSummary(steps: state.step, seconds: Date().timeIntervalSince(began), finalLoss: lastStats.loss,
                                validation: lastValidation, interrupted: interrupted, codecPSNR: codecPSNR)

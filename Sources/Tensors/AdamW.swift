@@ -41,6 +41,23 @@ public struct AdamW {
         self.init(schedule: .constant(learningRate), weightDecay: weightDecay, maxGradientNorm: maxGradientNorm)
     }
 
+    /// The moment estimates by parameter name, for a checkpoint.
+    public var momentValues: [String: (first: [Float], second: [Float])] {
+        moments.mapValues { state in
+            (Array(UnsafeBufferPointer(start: state.first.pointer, count: state.first.count)),
+             Array(UnsafeBufferPointer(start: state.second.pointer, count: state.second.count)))
+        }
+    }
+
+    /// Continues from a checkpoint's step count and moment estimates.
+    public mutating func restore(step: Int, moments saved: [String: (first: [Float], second: [Float])]) {
+        self.step = step
+        moments = saved.mapValues { values in
+            (values.first.withUnsafeBufferPointer { TensorStorage(copying: $0.baseAddress!, count: $0.count) },
+             values.second.withUnsafeBufferPointer { TensorStorage(copying: $0.baseAddress!, count: $0.count) })
+        }
+    }
+
     /// The learning rate the next update will use (before per-parameter multipliers).
     public var learningRate: Float { schedule(step) }
 

@@ -74,6 +74,61 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(try ModelFile(contentsOf: first.output).notes["steps"], "6")
     }
 
+    /// Interrupted and resumed, a run ends with the weights of the same run left alone: the
+    /// checkpoint carries AdamW's moments and step and both random streams. (Equal to float
+    /// rounding, not bit for bit: the resumed process embeds the clips in buffers laid out
+    /// differently, and OpenBLAS's small-matrix kernels round a few ulps apart by alignment.)
+    func testAnInterruptedRunResumedEqualsTheUninterruptedOne() throws {
+        let straightLosses = try train(plan("straight.safetensors", steps: 6)).1
+        var calls = 0
+        var split = plan("split.safetensors", steps: 6)
+        let first = try TrainingSession(plan: split).run(events: { _ in }, shouldStop: {
+            calls += 1
+            return calls > 3
+        })
+        XCTAssertEqual(first.steps, 3)
+        let checkpoint = try ModelFile(contentsOf: split.output)
+        let saved = try XCTUnwrap(checkpoint.training, "a checkpoint carries the optimiser state")
+        XCTAssertEqual(saved.optimizerStep, 3)
+        let names = try checkpoint.safetensors().entries.keys.filter { $0.hasPrefix("model.") }.map { String($0.dropFirst(6)) }
+        XCTAssertEqual(Set(saved.moments.keys), Set(names))
+        // The same checkpoint without its optimiser state, as an older file would be.
+        var stripped = try SafetensorsFile(contentsOf: split.output)
+        stripped.metadata["training_state"] = nil
+        stripped.entries = stripped.entries.filter { !$0.key.hasPrefix("optimizer.") }
+        var warm = split
+        warm.output = folder.appendingPathComponent("warm.safetensors")
+        try stripped.write(to: warm.output)
+
+        split.resume = true
+        split.steps = 3
+        let resumed = try train(split)
+        XCTAssertEqual(resumed.0.steps, 6)
+        for (a, b) in zip(resumed.1, straightLosses.suffix(3)) { XCTAssertEqual(a, b, accuracy: 1e-5 * b) }
+        /// The largest difference between two files' weights, relative to the largest weight.
+        func weightGap(_ a: URL, _ b: URL) throws -> Float {
+            let x = try SafetensorsFile(contentsOf: a).entries, y = try SafetensorsFile(contentsOf: b).entries
+            var gap: Float = 0, largest: Float = 0
+            for (name, entry) in x where name.hasPrefix("model.") {
+                let other = try XCTUnwrap(y[name], name)
+                for (u, v) in zip(entry.values, other.values) {
+                    gap = max(gap, abs(u - v))
+                    largest = max(largest, abs(u))
+                }
+            }
+            return gap / largest
+        }
+        let straight = folder.appendingPathComponent("straight.safetensors")
+        let exactGap = try weightGap(split.output, straight)
+        XCTAssertLessThan(exactGap, 1e-5)
+        // Resuming a file without the state still works, as a warm start (a fresh warm-up and
+        // fresh moments), and ends up measurably elsewhere.
+        warm.resume = true
+        warm.steps = 3
+        XCTAssertEqual(try train(warm).0.steps, 6)
+        XCTAssertGreaterThan(try weightGap(warm.output, straight), 100 * max(exactGap, 1e-7))
+    }
+
     func testStoppingEarlySavesTheModel() throws {
         var calls = 0
         let summary = try TrainingSession(plan: plan("s.safetensors", steps: 1000)).run(events: { _ in }, shouldStop: {
