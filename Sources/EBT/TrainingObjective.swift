@@ -50,28 +50,62 @@ public struct TrainingStats: Sendable {
     public var gradientNorm: Float = 0
 
     public init() {}
+
+    /// The statistics of a batch from those of its shards, weighted by their share of it.
+    static func weighted(_ parts: [TrainingStats], _ weights: [Float]) -> TrainingStats {
+        var total = TrainingStats()
+        for (part, weight) in zip(parts, weights) {
+            total.loss += part.loss * weight
+            total.firstStepLoss += part.firstStepLoss * weight
+            total.lastStepLoss += part.lastStepLoss * weight
+            total.calibrationLoss += part.calibrationLoss * weight
+            total.landscapeLoss += part.landscapeLoss * weight
+            total.energyGap += part.energyGap * weight
+        }
+        total.stepSize = parts[0].stepSize
+        return total
+    }
+}
+
+/// The random choices of the recipe that a whole batch shares: how long it thinks and how the
+/// step size is scaled. Drawn once per batch, so every shard of a data-parallel step agrees.
+public struct BatchDraw: Sendable {
+    public var thinkingSteps: Int
+    public var stepScale: Float
+}
+
+extension TrainingOptions {
+    public func draw<G: RandomNumberGenerator>(using generator: inout G) -> BatchDraw {
+        let spread = Foundation.log(max(stepScaleSpread, 1))
+        let steps = thinkingSteps + (extraSteps > 0 ? Int.random(in: 0...extraSteps, using: &generator) : 0)
+        return BatchDraw(thinkingSteps: steps, stepScale: spread > 0 ? Foundation.exp(Float.random(in: -spread...spread, using: &generator)) : 1)
+    }
 }
 
 /// A model that can be trained on windows of context + 1 frame embeddings.
 public protocol TrainableModel: Layer {
     var config: ModelConfig { get }
     /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones before).
-    func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
+    func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
+}
+
+extension TrainableModel {
+    /// The loss with the batch's random choices drawn from `generator` first.
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+        trainingLoss(windows, options: options, draw: options.draw(using: &generator), using: &generator)
+    }
 }
 
 extension EnergyModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let positions = Array(1...length)
         let context = observe(observed)
         let thinker = Thinker(model: self)
-        let spread = Foundation.log(max(options.stepScaleSpread, 1))
-        let thinking = ThinkingOptions(
-            steps: options.thinkingSteps + (options.extraSteps > 0 ? Int.random(in: 0...options.extraSteps, using: &generator) : 0),
-            start: options.start,
-            stepScale: spread > 0 ? Foundation.exp(Float.random(in: -spread...spread, using: &generator)) : 1,
-            langevinNoise: options.langevinNoise, differentiable: true, truncated: options.truncated)
+        let thinking = ThinkingOptions(steps: draw.thinkingSteps, start: options.start, stepScale: draw.stepScale,
+                                       langevinNoise: options.langevinNoise, differentiable: true, truncated: options.truncated)
         let start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
         let thought = thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: false, using: &generator)
 
@@ -125,7 +159,8 @@ extension EnergyModel: TrainableModel {
 }
 
 extension BaselineModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
         let prediction = self(windows.sliced(axis: 1, 0..<length))
         let loss = smoothL1Loss(prediction, windows.sliced(axis: 1, 1..<(length + 1)), beta: options.smoothL1Beta)
@@ -151,11 +186,36 @@ public struct Trainer<Model: TrainableModel> {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// Trains on one batch of windows [batch, seq + 1, embedding].
+    /// Trains on one batch of windows [batch, seq + 1, embedding], as two shards of half the
+    /// batch run side by side (`dataParallel`), each with its own random stream; their gradients
+    /// are summed, weighted by size. A batch-level statistic inside the loss (the landscape
+    /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
+    /// the machine, so the same seed gives the same model everywhere.
     public mutating func step(_ windows: Tensor) -> TrainingStats {
-        let (loss, stats) = model.trainingLoss(windows, options: options, using: &generator)
-        let gradients = grad(of: loss, wrt: model.parameters)
-        var result = stats
+        let batch = windows.shape[0], shards = batch >= 2 ? 2 : 1
+        let draw = options.draw(using: &generator)
+        let seeds = (0..<shards).map { _ in generator.next() }
+        let bounds = (0...shards).map { $0 * batch / shards }
+        let (model, options) = (self.model, self.options)
+        var results = [(gradients: [Tensor], stats: TrainingStats)?](repeating: nil, count: shards)
+        results.withUnsafeMutableBufferPointer { slots in
+            dataParallel(shards) { shard in
+                var stream = SeededGenerator(seed: seeds[shard])
+                let part = shards == 1 ? windows : windows.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
+                let (loss, stats) = model.trainingLoss(part, options: options, draw: draw, using: &stream)
+                slots[shard] = (grad(of: loss, wrt: model.parameters), stats)
+            }
+        }
+        let weights = (0..<shards).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
+        let parts = results.map { $0! }
+        var gradients = parts[0].gradients
+        var result = parts[0].stats
+        if shards > 1 {
+            gradients = withoutGradient {
+                zip(parts[0].gradients, parts[1].gradients).map { $0 * weights[0] + $1 * weights[1] }
+            }
+            result = TrainingStats.weighted(parts.map(\.stats), weights)
+        }
         result.gradientNorm = optimizer.update(model, gradients: gradients)
         return result
     }

@@ -7,11 +7,13 @@ typealias Vector = SIMD8<Float>
 enum Kernels {
     /// Below this many elements a second thread costs more than it saves.
     static let parallelThreshold = 32_768
+    /// Set inside `dataParallel`, whose jobs already fill the cores. Written only outside them.
+    nonisolated(unsafe) static var serial = false
 
     /// Calls `body` on [0, count), or on two halves concurrently when `work` is large.
     @inline(__always)
     static func split(_ count: Int, work: Int? = nil, _ body: (Range<Int>) -> Void) {
-        if (work ?? count) <= parallelThreshold || count < 2 {
+        if serial || (work ?? count) <= parallelThreshold || count < 2 {
             body(0..<count)
             return
         }

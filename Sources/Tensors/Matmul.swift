@@ -110,8 +110,19 @@ enum BLASThreads {
     static let parallelWork = 8 << 20
     private static let available = Int(openblas_get_num_threads())
     nonisolated(unsafe) private static var current = available
+    /// Set by `dataParallel`: one thread for every product until `unpin`, chosen by no one else.
+    nonisolated(unsafe) private static var pinned = false
+
+    static func pin() {
+        if current != 1 { openblas_set_num_threads(1) }
+        current = 1
+        pinned = true
+    }
+
+    static func unpin() { pinned = false }
 
     static func prepare(work: Int) {
+        if pinned { return }
         let wanted = work < parallelWork ? 1 : available
         if wanted != current {
             openblas_set_num_threads(Int32(wanted))
