@@ -12,6 +12,9 @@ import Tensors
 /// - `ebt_train_samples_per_s_reference_recipe` and `ebt_train_gflops_reference_recipe`: the same
 ///   without our first-order landscape and calibration pass (about 30% of a step's work): the
 ///   algorithm the PyTorch figure is for.
+/// - `ebt_train_data_parallel_speedup`: reference-recipe windows per second with the batch split
+///   into two halves run side by side over the same with the batch run whole (median of three
+///   alternating measurements each).
 /// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on a
 ///   model of the default model's size (small: width 128, 4 layers, embedding 1024), observed
 ///   stream included, median of 50. `predict_next_frame_ms_base`: the same on the base model above.
@@ -31,6 +34,18 @@ func runModelBenchmarks() throws {
     let thinkingOnly = trainingThroughput(&reference, batches)
     report("ebt_train_samples_per_s_reference_recipe", thinkingOnly.samplesPerSecond, decimals: 1)
     report("ebt_train_gflops_reference_recipe", thinkingOnly.gflops, decimals: 1)
+
+    // The same steps with the batch run whole (every op split over both cores) against two
+    // half-batches side by side, alternating so machine load falls on both alike.
+    var whole = reference
+    whole.shards = 1
+    _ = whole.step(batches[0])
+    var halves: [Double] = [], wholes: [Double] = []
+    for _ in 0..<3 {
+        halves.append(trainingThroughput(&reference, batches).samplesPerSecond)
+        wholes.append(trainingThroughput(&whole, batches).samplesPerSecond)
+    }
+    report("ebt_train_data_parallel_speedup", halves.sorted()[1] / wholes.sorted()[1])
 
     var small = generator
     let defaultSize = EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2),

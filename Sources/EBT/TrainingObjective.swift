@@ -178,6 +178,9 @@ public struct Trainer<Model: TrainableModel> {
     public var optimizer: AdamW
     public var options: TrainingOptions
     public var generator: SeededGenerator
+    /// Parts each batch is split into and run side by side (see `step`); 1 runs it whole, with
+    /// every op split over the cores instead.
+    public var shards = 2
 
     public init(model: Model, optimizer: AdamW, options: TrainingOptions, seed: UInt64) {
         self.model = model
@@ -186,13 +189,13 @@ public struct Trainer<Model: TrainableModel> {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// Trains on one batch of windows [batch, seq + 1, embedding], as two shards of half the
-    /// batch run side by side (`dataParallel`), each with its own random stream; their gradients
-    /// are summed, weighted by size. A batch-level statistic inside the loss (the landscape
+    /// Trains on one batch of windows [batch, seq + 1, embedding], as `shards` parts of the batch
+    /// run side by side (`dataParallel`), each with its own random stream; their gradients are
+    /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
     /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
     /// the machine, so the same seed gives the same model everywhere.
     public mutating func step(_ windows: Tensor) -> TrainingStats {
-        let batch = windows.shape[0], shards = batch >= 2 ? 2 : 1
+        let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
         let draw = options.draw(using: &generator)
         let seeds = (0..<shards).map { _ in generator.next() }
         let bounds = (0...shards).map { $0 * batch / shards }
@@ -212,7 +215,7 @@ public struct Trainer<Model: TrainableModel> {
         var result = parts[0].stats
         if shards > 1 {
             gradients = withoutGradient {
-                zip(parts[0].gradients, parts[1].gradients).map { $0 * weights[0] + $1 * weights[1] }
+                (0..<gradients.count).map { k in (1..<shards).reduce(parts[0].gradients[k] * weights[0]) { $0 + parts[$1].gradients[k] * weights[$1] } }
             }
             result = TrainingStats.weighted(parts.map(\.stats), weights)
         }

@@ -47,6 +47,29 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(referenceStats.lastStepLoss, stats.lastStepLoss)
     }
 
+    /// A batch run as two half-batches side by side gives the whole batch's loss, gradient and
+    /// update when the loss holds no batch statistic (the reference recipe is a plain mean).
+    func testHalfBatchesSideBySideStepLikeTheWholeBatch() {
+        let windows = rotatingWindows(batch: 6, length: 7, embedding: 16, seed: 78, noise: 0.2)
+        var options = TrainingOptions(thinkingSteps: 2)
+        options.landscapeWeight = 0
+        options.calibrationWeight = 0
+        var results: [(stats: TrainingStats, weights: [Float])] = []
+        for shards in [1, 2] {
+            var generator = SeededGenerator(seed: 5)
+            var trainer = Trainer(model: EnergyModel(tinyConfig(), using: &generator), optimizer: AdamW(learningRate: 1e-2),
+                                  options: options, seed: 6)
+            trainer.shards = shards
+            let stats = trainer.step(windows)
+            results.append((stats, trainer.model.parameters.flatMap(\.scalars)))
+        }
+        let (whole, halves) = (results[0], results[1])
+        XCTAssertEqual(halves.stats.loss, whole.stats.loss, accuracy: 1e-5 * whole.stats.loss)
+        XCTAssertEqual(halves.stats.gradientNorm, whole.stats.gradientNorm, accuracy: 1e-4 * whole.stats.gradientNorm)
+        XCTAssertGreaterThan(whole.stats.gradientNorm, 1e-3, "a gradient too small to test anything")
+        for (a, b) in zip(halves.weights, whole.weights) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
     /// The loss falls, thinking lowers the energy step by step on held-out sequences, and the
     /// prediction beats copying the last frame.
     func testTinyEBTLearnsAndThinkingDescends() {
