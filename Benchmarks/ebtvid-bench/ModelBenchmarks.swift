@@ -13,39 +13,41 @@ import Tensors
 ///   without our first-order landscape and calibration pass (about 30% of a step's work): the
 ///   algorithm the PyTorch figure is for.
 /// - `ebt_train_data_parallel_speedup`: reference-recipe windows per second with the batch split
-///   into two halves run side by side over the same with the batch run whole (median of three
-///   alternating measurements each).
+///   into two halves run side by side over the same with the batch run whole.
+/// Each training figure is the median of three rounds of 12 steps, the three kinds alternating.
 /// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on a
 ///   model of the default model's size (small: width 128, 4 layers, embedding 1024), observed
 ///   stream included, median of 50. `predict_next_frame_ms_base`: the same on the base model above.
 func runModelBenchmarks() throws {
     var (trainer, batches, generator) = makeTrainer()
     for batch in batches.prefix(2) { _ = trainer.step(batch) }  // warm-up: allocator and thread pools
-    let full = trainingThroughput(&trainer, batches)
-    report("ebt_train_samples_per_s", full.samplesPerSecond, decimals: 1)
-    report("ebt_train_gflops", full.gflops, decimals: 1)
-
     // The reference's algorithm, thinking loss only (no landscape or calibration pass), on the
     // same model and batches: the figure comparable with the PyTorch reference's 47/s.
     var reference = trainer
     reference.options.landscapeWeight = 0
     reference.options.calibrationWeight = 0
     _ = reference.step(batches[0])
-    let thinkingOnly = trainingThroughput(&reference, batches)
-    report("ebt_train_samples_per_s_reference_recipe", thinkingOnly.samplesPerSecond, decimals: 1)
-    report("ebt_train_gflops_reference_recipe", thinkingOnly.gflops, decimals: 1)
-
-    // The same steps with the batch run whole (every op split over both cores) against two
-    // half-batches side by side, alternating so machine load falls on both alike.
+    // The same with the batch run whole (every op split over both cores) instead of as two
+    // half-batches side by side.
     var whole = reference
     whole.shards = 1
     _ = whole.step(batches[0])
-    var halves: [Double] = [], wholes: [Double] = []
+    // Three rounds, alternating, so the machine's load (it varies ±20% here) falls on all alike;
+    // each figure is its median.
+    var full: [(samplesPerSecond: Double, gflops: Double)] = [], thinkingOnly = full, wholeBatch = full
     for _ in 0..<3 {
-        halves.append(trainingThroughput(&reference, batches).samplesPerSecond)
-        wholes.append(trainingThroughput(&whole, batches).samplesPerSecond)
+        full.append(trainingThroughput(&trainer, batches))
+        thinkingOnly.append(trainingThroughput(&reference, batches))
+        wholeBatch.append(trainingThroughput(&whole, batches))
     }
-    report("ebt_train_data_parallel_speedup", halves.sorted()[1] / wholes.sorted()[1])
+    func median(_ runs: [(samplesPerSecond: Double, gflops: Double)]) -> (samplesPerSecond: Double, gflops: Double) {
+        runs.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[runs.count / 2]
+    }
+    report("ebt_train_samples_per_s", median(full).samplesPerSecond, decimals: 1)
+    report("ebt_train_gflops", median(full).gflops, decimals: 1)
+    report("ebt_train_samples_per_s_reference_recipe", median(thinkingOnly).samplesPerSecond, decimals: 1)
+    report("ebt_train_gflops_reference_recipe", median(thinkingOnly).gflops, decimals: 1)
+    report("ebt_train_data_parallel_speedup", median(thinkingOnly).samplesPerSecond / median(wholeBatch).samplesPerSecond)
 
     var small = generator
     let defaultSize = EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2),
