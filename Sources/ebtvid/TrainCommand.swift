@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed: the same seed and --steps give the same model.")
     var seed: UInt64 = 0
 
-    @Flag(help: "Continue training the model at --out.")
+    @Flag(help: "Continue training the model at --out where it stopped (optimiser state and random streams included); --steps counts further steps.")
     var resume = false
 
     @Option(help: "Held-out clips or folders for validation.")
