@@ -128,8 +128,11 @@ struct TrainCommand: ParsableCommand {
         }, shouldStop: { Interruption.requested })
         progress.finish()
         var last = "saved \(out) after \(summary.steps) steps in \(ProgressLine.duration(summary.seconds))"
-        if summary.interrupted { last += " (interrupted)" }
+        if summary.interrupted { last += " (interrupted; --resume continues it)" }
         print(last)
+        if kind == .ebt && !summary.interrupted {
+            print("next: ebtvid calibrate CLIPS --model \(out) --out \(out)  (fits the energy to the model's errors on clips you will not evaluate on)")
+        }
     }
 }
 
