@@ -381,11 +381,14 @@ final class FrozenEnergy: @unchecked Sendable {
             let anchorValues = context.previousFrames(at: positions).scalars
             precondition(anchorValues.count == rows * e, "\(rows) rows for \(anchorValues.count / e) anchors")
             anchorValues.withUnsafeBufferPointer { anchors.update(from: $0.baseAddress!, count: rows * e) }
-            context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars.withUnsafeBufferPointer {
-                previousAnchors.update(from: $0.baseAddress!, count: rows * e)
+            // Only a level that weighs the features needs them (models from before they existed do not).
+            if energy.levelFeatureWeights != nil {
+                context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars.withUnsafeBufferPointer {
+                    previousAnchors.update(from: $0.baseAddress!, count: rows * e)
+                }
+                LevelFeatures.compute(rows: rows, embedding: e, patches: config.patchCount, columns: config.gridColumns,
+                                      last: anchors, previous: previousAnchors, into: features)
             }
-            LevelFeatures.compute(rows: rows, embedding: e, patches: config.patchCount, columns: config.gridColumns,
-                                  last: anchors, previous: previousAnchors, into: features)
             for (l, observedLayer) in context.keyValues.enumerated() {
                 observedLayer.keys.withUnsafeBufferPointer { keys[l].update(from: $0.baseAddress!, count: $0.count) }
                 observedLayer.values.withUnsafeBufferPointer { values[l].update(from: $0.baseAddress!, count: $0.count) }

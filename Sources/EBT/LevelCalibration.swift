@@ -89,8 +89,7 @@ extension EnergyModel {
     /// level feature weights.
     public func withLevel(readoutScale: Float, featureWeights: [Float]) -> EnergyModel {
         var model = self
-        model.energyHead.weight = energyHead.weight.detached() * readoutScale
-        model.energyHead.weight = model.energyHead.weight.asParameter()
+        model.energyHead.weight = (energyHead.weight.detached() * readoutScale).asParameter()
         if let bias = energyHead.bias { model.energyHead.bias = (bias.detached() * readoutScale).asParameter() }
         model.levelFeatureWeights = Tensor(shape: [LevelFeatures.count], scalars: featureWeights).asParameter()
         return model

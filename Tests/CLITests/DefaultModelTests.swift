@@ -1,11 +1,14 @@
 import DefaultModel
 import XCTest
 
+/// The committed sample clips.
+private let committedClips = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("clips").path
+
 /// `predict`, `overlay` and `eval` run the model that ships with ebtvid when --model is omitted,
 /// and say clearly when it is missing instead of crashing.
 final class DefaultModelTests: XCTestCase {
-    private let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("clips/s2024-001-pan.mp4").path
+    private let clip = committedClips + "/s2024-001-pan.mp4"
 
     func testPredictAndEvalWithoutModelUseTheShippedOne() throws {
         let directory = try scratchDirectory(for: self)
@@ -63,8 +66,7 @@ final class DefaultModelTests: XCTestCase {
 /// `calibrate` refits the energy's level on clips: the file it writes predicts exactly as the
 /// model it started from, and bad input leaves nothing behind.
 final class CalibrateCommandTests: XCTestCase {
-    private let clips = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("clips").path
+    private let clips = committedClips
 
     func testCalibratedModelPredictsTheSameFramesWithNewEnergies() throws {
         let directory = try scratchDirectory(for: self)
