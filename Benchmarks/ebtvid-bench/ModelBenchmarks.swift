@@ -99,6 +99,7 @@ func runModelProfile() throws {
     let environment = ProcessInfo.processInfo.environment
     let only = environment["EBTVID_PROFILE"], steps = environment["EBTVID_PROFILE_STEPS"].flatMap { Int($0) } ?? 2
     var (trainer, batches, generator) = makeTrainer()
+    if let share = environment["EBTVID_PROFILE_LANDSCAPE_SHARE"].flatMap(Float.init) { trainer.options.landscapeShare = share }
     if only != "predict" {
         for i in 0..<steps {
             let batch = batches[i % batches.count]

@@ -19,11 +19,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// true frame (see `trainingLoss`): what lets the energy of a real frame measure surprise, and
     /// longer thinking settle instead of overshooting.
     public var landscapeWeight: Float
+    /// Share of each window's positions (0 < share ≤ 1, at least one) the landscape and
+    /// calibration pass scores, drawn afresh each batch. The pass is first-order and costs about
+    /// a third of a step at share 1; a random subset keeps its loss an unbiased estimate of the
+    /// whole at a fraction of the cost.
+    public var landscapeShare: Float
     public var smoothL1Beta: Float
 
     public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
                 truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
-                landscapeWeight: Float = 1, smoothL1Beta: Float = 1) {
+                landscapeWeight: Float = 1, landscapeShare: Float = 0.25, smoothL1Beta: Float = 1) {
         self.thinkingSteps = thinkingSteps
         self.extraSteps = extraSteps
         self.stepScaleSpread = stepScaleSpread
@@ -32,6 +37,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.start = start
         self.calibrationWeight = calibrationWeight
         self.landscapeWeight = landscapeWeight
+        self.landscapeShare = landscapeShare
         self.smoothL1Beta = smoothL1Beta
     }
 }
@@ -131,13 +137,20 @@ extension EnergyModel: TrainableModel {
             stats.loss = reconstruction.item
             return (reconstruction, stats)
         }
-        let patches = config.patchCount, count = positions.count
-        let final = thought.prediction.detached(), truth = targets.detached()
-        let errorScale = withoutGradient { mseLoss(final, truth).item }.squareRoot()
+        let prediction = thought.prediction.detached(), allTruth = targets.detached()
+        let errorScale = withoutGradient { mseLoss(prediction, allTruth).item }.squareRoot()
+        // The pass scores a random subset of the positions (`landscapeShare`), the same for every
+        // window of the shard, so it is one batched forward like the thinking steps.
+        let scored = Self.landscapePositions(count: length, share: options.landscapeShare, using: &generator)
+        let chosen = scored.map { positions[$0] }
+        let (final, truth) = scored.count == length ? (prediction, allTruth)
+            : (concat(scored.map { prediction.sliced(axis: 1, $0..<($0 + 1)) }, axis: 1),
+               concat(scored.map { allTruth.sliced(axis: 1, $0..<($0 + 1)) }, axis: 1))
+        let patches = config.patchCount, count = chosen.count
         let neighbour = final + Tensor.randn(final.shape, std: Swift.max(errorScale, 1e-4), using: &generator)
         let points = concat([final, neighbour], axis: 1)
-        let state = states(points, at: positions + positions, context: context)
-        let correction = corrections(points, states: state, at: positions + positions, context: context)
+        let state = states(points, at: chosen + chosen, context: context)
+        let correction = corrections(points, states: state, at: chosen + chosen, context: context)
         let landscapeTarget = withoutGradient { points - concat([truth, truth], axis: 1) }
         let landscapeLoss = mseLoss(correction, landscapeTarget)
         let finalState = state.sliced(axis: 1, 0..<count)
@@ -147,7 +160,7 @@ extension EnergyModel: TrainableModel {
         }
         // Compared per embedding value, so the weight means the same whatever the patch size.
         let perValue = 1 / Float(config.embeddingSize / patches)
-        let finalFeatures = levelFeatures(at: positions, context: context)
+        let finalFeatures = levelFeatures(at: chosen, context: context)
         let calibrationLoss = mseLoss((level(of: finalState, features: finalFeatures) + bowlAtFinal) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
@@ -155,6 +168,18 @@ extension EnergyModel: TrainableModel {
         stats.calibrationLoss = calibrationLoss.item
         stats.landscapeLoss = landscapeLoss.item
         return (loss, stats)
+    }
+}
+
+extension EnergyModel {
+    /// Indices into a window's `count` positions for the landscape pass: `share` of them (at
+    /// least one), drawn without replacement, in order; all of them, drawing nothing, at share 1.
+    static func landscapePositions(count: Int, share: Float, using generator: inout SeededGenerator) -> [Int] {
+        let wanted = Swift.min(count, Swift.max(1, Int((Float(count) * share).rounded())))
+        if wanted == count { return Array(0..<count) }
+        var indices = Array(0..<count)
+        for i in 0..<wanted { indices.swapAt(i, Int.random(in: i..<count, using: &generator)) }
+        return indices.prefix(wanted).sorted()
     }
 }
 
@@ -210,14 +235,17 @@ public struct Trainer<Model: TrainableModel> {
             }
         }
         let weights = (0..<shards).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
-        let parts = results.map { $0! }
-        var gradients = parts[0].gradients
-        var result = parts[0].stats
+        var gradients = results[0]!.gradients
+        var result = results[0]!.stats
         if shards > 1 {
-            gradients = withoutGradient {
-                (0..<gradients.count).map { k in (1..<shards).reduce(parts[0].gradients[k] * weights[0]) { $0 + parts[$1].gradients[k] * weights[$1] } }
+            result = TrainingStats.weighted(results.map { $0!.stats }, weights)
+            let others = results.dropFirst().map { $0!.gradients }
+            results = []  // so the first shard's buffers are combined into without a copy
+            for k in gradients.indices {
+                for (shard, part) in others.enumerated() {
+                    gradients[k].scaleAndAdd(shard == 0 ? weights[0] : 1, part[k], scaledBy: weights[shard + 1])
+                }
             }
-            result = TrainingStats.weighted(parts.map(\.stats), weights)
         }
         result.gradientNorm = optimizer.update(model, gradients: gradients)
         return result

@@ -74,9 +74,13 @@ public struct AdamW {
         precondition(parameters.count == gradients.count, "\(parameters.count) parameters, \(gradients.count) gradients")
         var squaredNorm: Double = 0
         for gradient in gradients {
-            let p = gradient.storage.pointer
-            var sum: Float = 0
-            for i in 0..<gradient.count { sum += p[i] * p[i] }
+            // Eight lanes of partial sums: a single running sum is one dependent add per element.
+            let p = gradient.storage.pointer, count = gradient.count
+            var lanes = Vector(repeating: 0)
+            var i = 0
+            while i + 8 <= count { let v = Kernels.load(p + i); lanes += v * v; i += 8 }
+            var sum = lanes.sum()
+            while i < count { sum += p[i] * p[i]; i += 1 }
             squaredNorm += Double(sum)
         }
         let norm = Float(squaredNorm.squareRoot())
@@ -96,7 +100,19 @@ public struct AdamW {
             let p = parameter.storage.pointer, g = gradient.storage.pointer
             let m = state.first.pointer, v = state.second.pointer
             Kernels.split(parameter.count) { range in
-                for i in range {
+                var i = range.lowerBound
+                // Eight at a time, then the same arithmetic one by one for the tail.
+                while i + 8 <= range.upperBound {
+                    let gi = Kernels.load(g + i) * clip
+                    let mi = b1 * Kernels.load(m + i) + (1 - b1) * gi
+                    let vi = b2 * Kernels.load(v + i) + (1 - b2) * gi * gi
+                    let update = (mi / correction1) / ((vi / correction2).squareRoot() + eps)
+                    Kernels.store(mi, m + i)
+                    Kernels.store(vi, v + i)
+                    Kernels.store(Kernels.load(p + i) * shrink - lr * update, p + i)
+                    i += 8
+                }
+                for i in i..<range.upperBound {
                     let gi = g[i] * clip
                     m[i] = b1 * m[i] + (1 - b1) * gi
                     v[i] = b2 * v[i] + (1 - b2) * gi * gi

@@ -10,19 +10,28 @@
 /// with its node, so derivatives like `g * exp(x)` reuse the forward value and stay differentiable.
 typealias Derivative = (_ gradient: Tensor, _ output: Tensor) -> Tensor
 
+/// Adds the same contribution as an op's `Derivative` into a running sum in place, for ops that
+/// can do it for free (a matrix product's weight gradient is sgemm with β = 1). Used only outside
+/// a recorded backward pass, on a sum no one else holds.
+typealias AccumulatingDerivative = (_ gradient: Tensor, _ output: Tensor, _ sum: UnsafeMutablePointer<Float>) -> Void
+
 /// One recorded op (or a leaf when it has no inputs).
 final class GraphNode {
     let inputs: [GraphNode?]
     let derivatives: [Derivative?]
+    /// Per input, an in-place variant of its derivative, or nil (most ops).
+    let accumulators: [AccumulatingDerivative?]
     /// The op's output value, kept so derivatives can use it without a reference cycle.
     let storage: TensorStorage
     let shape: [Int]
     /// A trainable leaf, which `withParametersFrozen` treats as a constant.
     let isParameter: Bool
 
-    init(inputs: [GraphNode?], derivatives: [Derivative?], storage: TensorStorage, shape: [Int], isParameter: Bool = false) {
+    init(inputs: [GraphNode?], derivatives: [Derivative?], accumulators: [AccumulatingDerivative?] = [],
+         storage: TensorStorage, shape: [Int], isParameter: Bool = false) {
         self.inputs = inputs
         self.derivatives = derivatives
+        self.accumulators = accumulators
         self.storage = storage
         self.shape = shape
         self.isParameter = isParameter
@@ -74,6 +83,13 @@ extension Tensor {
     /// `derivatives` is only evaluated then, so untracked calls allocate no closures.
     @inline(__always)
     static func record(_ result: Tensor, _ inputs: [Tensor], _ derivatives: () -> [Derivative?]) -> Tensor {
+        record(result, inputs, derivatives, accumulators: { [] })
+    }
+
+    /// `record` for an op that also has in-place variants of its derivatives.
+    @inline(__always)
+    static func record(_ result: Tensor, _ inputs: [Tensor], _ derivatives: () -> [Derivative?],
+                       accumulators: () -> [AccumulatingDerivative?]) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }), GradientMode.isRecording else { return result }
         var nodes = inputs.map(\.node)
         if GradientMode.parametersFrozen {
@@ -81,7 +97,8 @@ extension Tensor {
             if !nodes.contains(where: { $0 != nil }) { return result }
         }
         var tracked = result
-        tracked.node = GraphNode(inputs: nodes, derivatives: derivatives(), storage: result.storage, shape: result.shape)
+        tracked.node = GraphNode(inputs: nodes, derivatives: derivatives(), accumulators: accumulators(),
+                                 storage: result.storage, shape: result.shape)
         return tracked
     }
 }
@@ -130,19 +147,45 @@ public func grad(of output: Tensor, wrt inputs: [Tensor], createGraph: Bool = fa
             guard let gradient = gradients[id] else { continue }
             if !targets.contains(id) { gradients[id] = nil }
             let value = Tensor(storage: node.storage, shape: node.shape, node: node)
-            for (input, derivative) in zip(node.inputs, node.derivatives) {
+            for (index, (input, derivative)) in zip(node.inputs, node.derivatives).enumerated() {
                 guard let input, let derivative, relevant[ObjectIdentifier(input)] == true else { continue }
                 let inputID = ObjectIdentifier(input)
+                if !createGraph, index < node.accumulators.count, let accumulator = node.accumulators[index],
+                   var sum = gradients.removeValue(forKey: inputID) {
+                    if sum.node == nil, sum.shape == input.shape, isKnownUniquelyReferenced(&sum.storage) {
+                        accumulator(gradient, value, sum.storage.pointer)
+                    } else {
+                        sum = sum + derivative(gradient, value)
+                    }
+                    gradients[inputID] = sum
+                    continue
+                }
                 let contribution = derivative(gradient, value)
                 assert(contribution.shape == input.shape, "derivative shape \(contribution.shape) for input \(input.shape)")
-                if let existing = gradients[inputID] {
-                    gradients[inputID] = existing + contribution
+                if var existing = gradients.removeValue(forKey: inputID) {
+                    accumulate(contribution, into: &existing)
+                    gradients[inputID] = existing
                 } else {
                     gradients[inputID] = contribution
                 }
             }
         }
         return inputs.map { input in input.node.flatMap { gradients[ObjectIdentifier($0)] } ?? Tensor.zeros(input.shape) }
+    }
+}
+
+/// sum += contribution. Outside a recorded backward pass the sum is added to in place when no
+/// one else holds its buffer: a weight used by every layer call, thinking step and stream gets a
+/// contribution from each, and a fresh buffer per addition cost an allocation and page faults.
+private func accumulate(_ contribution: Tensor, into sum: inout Tensor) {
+    guard !GradientMode.isRecording, sum.node == nil, contribution.shape == sum.shape,
+          isKnownUniquelyReferenced(&sum.storage) else {
+        sum = sum + contribution
+        return
+    }
+    let source = contribution.storage.pointer, target = sum.storage.pointer
+    Kernels.split(sum.count) { range in
+        Kernels.zip(source + range.lowerBound, 1, target + range.lowerBound, 1, target + range.lowerBound, range.count) { $0 + $1 }
     }
 }
 

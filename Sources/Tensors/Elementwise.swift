@@ -36,6 +36,22 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// self ← a·self + b·other in one pass, in place (no history): how the gradients of a
+    /// data-parallel step's shards are combined without a fresh buffer per term.
+    public mutating func scaleAndAdd(_ a: Float, _ other: Tensor, scaledBy b: Float) {
+        precondition(shape == other.shape, "scaleAndAdd of \(other.shape) into \(shape)")
+        let source = other.storage.pointer
+        let (va, vb) = (Vector(repeating: a), Vector(repeating: b))
+        withUnsafeMutableBufferPointer { target in
+            let dst = target.baseAddress!
+            Kernels.split(target.count) { range in
+                Kernels.zip(dst + range.lowerBound, 1, source + range.lowerBound, 1, dst + range.lowerBound, range.count) { va * $0 + vb * $1 }
+            }
+        }
+    }
+}
+
 // MARK: - Arithmetic with broadcasting
 
 public func + (a: Tensor, b: Tensor) -> Tensor {

@@ -64,7 +64,7 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
             multiply(pa + i * m * k, transposeA, pb + i * k * n, transposeB, pc + i * m * n, m: m, n: n, k: k)
         }
     }
-    return Tensor.record(result, [a, b]) {
+    return Tensor.record(result, [a, b], {
         [{ g, _ in
             transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
                        : matmul(g, b, transposeB: !transposeB)
@@ -72,32 +72,54 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
             transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
                        : matmul(a, g, transposeA: !transposeA)
         }]
-    }
+    }, accumulators: {
+        // A plain product's gradients added straight into the running sums (sgemm with β = 1):
+        // a weight gets one per use, and a fresh buffer plus an addition per use cost more.
+        guard count == 1 else { return [] }
+        return [{ g, _, sum in
+            let (pb, pg) = (b.storage.pointer, g.storage.pointer)
+            transposeA ? accumulateProduct(pb, transposeB, pg, true, sum, m: k, n: m, k: n)
+                       : accumulateProduct(pg, false, pb, !transposeB, sum, m: m, n: k, k: n)
+        }, { g, _, sum in
+            let (pa, pg) = (a.storage.pointer, g.storage.pointer)
+            transposeB ? accumulateProduct(pg, true, pa, transposeA, sum, m: n, n: k, k: m)
+                       : accumulateProduct(pa, !transposeA, pg, false, sum, m: k, n: n, k: m)
+        }]
+    })
+}
+
+/// C[m, n] += op(A) · op(B) (row-major, contiguous): the in-place form of a product's gradient.
+private func accumulateProduct(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                               _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
+    GemmCounter.add(2 * m * n * k)
+    guard k > 0 else { return }
+    BLASThreads.prepare(work: m * n * k)
+    multiply(a, transposeA, b, transposeB, c, m: m, n: n, k: k, beta: 1)
 }
 
 /// C[m, n] = op(A) · op(B), all row-major and contiguous. A single row or column is a
 /// matrix–vector product: sgemm packs both operands first, which costs more than the product
 /// itself when one of them is a vector (thinking on one candidate is all such products).
 private func multiply(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
-                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
+                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0) {
     if m == 1 {
         // cᵀ = op(B)ᵀ · a, where a's k values are contiguous whether or not A is transposed.
         if transposeB {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(k), a, 1, 0, c, 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(k), a, 1, beta, c, 1)
         } else {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, 0, c, 1)
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, beta, c, 1)
         }
     } else if n == 1 {
         // c = op(A) · b, where b's k values are contiguous whether or not B is transposed.
         if transposeA {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a, Int32(m), b, 1, 0, c, 1)
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a, Int32(m), b, 1, beta, c, 1)
         } else {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, 0, c, 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, beta, c, 1)
         }
     } else {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    0, c, Int32(n))
+                    beta, c, Int32(n))
     }
 }
 

@@ -47,6 +47,47 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(referenceStats.lastStepLoss, stats.lastStepLoss)
     }
 
+    /// The landscape pass's positions: the share asked for (at least one), distinct and in order,
+    /// every position drawn in time; at share 1 all of them, drawing nothing from the stream.
+    func testLandscapePositionsAreADistinctShareOfTheWindow() {
+        var generator = SeededGenerator(seed: 3)
+        var seen = Set<Int>()
+        for _ in 0..<50 {
+            let chosen = EnergyModel.landscapePositions(count: 16, share: 0.25, using: &generator)
+            XCTAssertEqual(chosen.count, 4)
+            XCTAssertEqual(chosen, Array(Set(chosen)).sorted())
+            XCTAssertTrue(chosen.allSatisfy { (0..<16).contains($0) })
+            seen.formUnion(chosen)
+        }
+        XCTAssertEqual(seen, Set(0..<16))
+        XCTAssertEqual(EnergyModel.landscapePositions(count: 16, share: 0.001, using: &generator).count, 1)
+        var untouched = generator
+        XCTAssertEqual(EnergyModel.landscapePositions(count: 16, share: 1, using: &untouched), Array(0..<16))
+        XCTAssertEqual(untouched.next(), generator.next())
+    }
+
+    /// Scoring a random share of the positions estimates the whole pass's losses without bias:
+    /// averaged over draws, the landscape and calibration losses at share 1/3 match those at share 1.
+    func testLandscapeShareEstimatesTheWholePass() {
+        let model = Self.trained.model
+        let windows = rotatingWindows(batch: 8, length: 7, embedding: 16, seed: 79, noise: 0.2)
+        func meanLosses(share: Float) -> (landscape: Float, calibration: Float) {
+            var options = TrainingOptions(thinkingSteps: 2)
+            options.landscapeShare = share
+            var generator = SeededGenerator(seed: 4)
+            var landscape: Float = 0, calibration: Float = 0
+            for _ in 0..<60 {
+                let stats = withoutGradient { model.trainingLoss(windows, options: options, using: &generator).stats }
+                landscape += stats.landscapeLoss / 60
+                calibration += stats.calibrationLoss / 60
+            }
+            return (landscape, calibration)
+        }
+        let (whole, third) = (meanLosses(share: 1), meanLosses(share: 1.0 / 3))
+        XCTAssertEqual(third.landscape, whole.landscape, accuracy: 0.1 * whole.landscape)
+        XCTAssertEqual(third.calibration, whole.calibration, accuracy: 0.1 * whole.calibration)
+    }
+
     /// A batch run as two half-batches side by side gives the whole batch's loss, gradient and
     /// update when the loss holds no batch statistic (the reference recipe is a plain mean).
     func testHalfBatchesSideBySideStepLikeTheWholeBatch() {

@@ -92,6 +92,25 @@ final class OpDerivativeTests: XCTestCase {
         }
     }
 
+    /// A weight and an input each used by several products, under every transpose: outside a
+    /// recorded pass their gradients are summed in place (sgemm with β = 1), which must agree with
+    /// finite differences and with the recorded pass, which adds fresh tensors instead.
+    func testMatmulGradientsAccumulateOverUses() {
+        let x = randomTensor([3, 4], seed: 30), w = randomTensor([4, 4], seed: 31), v = randomTensor([4], seed: 32)
+        let f: ([Tensor]) -> Tensor = { t in
+            let (x, w) = (t[0], t[1])
+            return probe(matmul(x, w), seed: 1) + probe(matmul(x, w, transposeB: true), seed: 2)
+                + probe(matmul(w, x, transposeA: true, transposeB: true), seed: 3) + probe(matmul(w, x, transposeB: true), seed: 4)
+                + probe(matmul(matmul(x, w), w, transposeB: true), seed: 5)
+                + probe(matmul(t[2].reshaped([1, 4]), w), seed: 6) + probe(matmul(w, t[2].reshaped([4, 1])), seed: 7)
+        }
+        assertDerivatives([x, w, v], checkSecondOrder: false, f)
+        let inputs = [x, w, v].map { $0.requiringGradient() }
+        let summedInPlace = grad(of: f(inputs), wrt: inputs)
+        let summedFresh = grad(of: f(inputs), wrt: inputs, createGraph: true)
+        for (inPlace, fresh) in zip(summedInPlace, summedFresh) { assertClose(inPlace.scalars, fresh.scalars) }
+    }
+
     func testBatchedMatmul() {
         let a = randomTensor([2, 3, 4], seed: 16), b = randomTensor([2, 4, 5], seed: 17)
         assertDerivatives([a, b]) { probe(matmul($0[0], $0[1])) }
