@@ -69,7 +69,7 @@ PHOTOS           ?= /usr/share/backgrounds/mate/nature
 MODEL_SYNTH      ?= --count 1600 --frames 64 --size 64 --seed 1
 MODEL_SYNTH_PHOTO ?= --count 800 --frames 64 --size 64 --seed 2 --photos $(PHOTOS)
 MODEL_SYNTH_VAL  ?= --count 40 --frames 96 --size 64 --seed 777
-MODEL_TRAIN      ?= --size small --minutes 40 --context 16 --batch 16 --components 16 --seed 1
+MODEL_TRAIN      ?= --size small --minutes 40 --lr 5e-4 --context 16 --batch 16 --components 16 --seed 1
 ## Calibration clips: the training mix, from seeds neither training nor evaluation uses.
 MODEL_SYNTH_CAL  ?= --count 400 --frames 64 --size 64 --seed 11
 MODEL_SYNTH_CAL_PHOTO ?= --count 200 --frames 64 --size 64 --seed 12 --photos $(PHOTOS)

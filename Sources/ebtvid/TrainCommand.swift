@@ -41,8 +41,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Windows per batch.")
     var batch = 16
 
-    @Option(parsing: .unconditional, help: "Peak learning rate (warm-up then cosine decay).")
-    var lr: Float = 1e-3
+    @Option(parsing: .unconditional, help: "Peak learning rate (warm-up then cosine decay; default 5e-4 for the EBT, 1e-3 for the baseline).")
+    var lr: Float?
 
     @Option(parsing: .unconditional, help: "Seed: the same seed and --steps give the same model.")
     var seed: UInt64 = 0
@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
     var landscape: Float = 1
 
     @Option(parsing: .unconditional, help: "Share of each window's positions the landscape and calibration pass scores each batch (0-1].")
-    var landscapeShare: Float = 0.25
+    var landscapeShare: Float = 1
 
     @Option(parsing: .unconditional, help: "Smooth-L1 β of the reconstruction loss (large: squared error).")
     var beta: Float = 1
@@ -93,7 +93,7 @@ struct TrainCommand: ParsableCommand {
         plan.steps = steps
         plan.minutes = minutes
         plan.batch = batch
-        plan.learningRate = lr
+        plan.learningRate = lr ?? TrainingPlan.defaultLearningRate(kind)
         plan.seed = seed
         plan.resume = resume
         plan.components = components
@@ -122,8 +122,8 @@ struct TrainCommand: ParsableCommand {
                 if kind == .ebt { line += String(format: "  think %.4f→%.4f  gap %.3f  α %.2f", s.firstStepLoss, s.lastStepLoss, s.energyGap, s.stepSize) + String(format: "  land %.4f  |g| %.2f", s.landscapeLoss, s.gradientNorm) }
                 line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, ProgressLine.duration(p.secondsLeft))
                 progress.update(line)
-            case .validation(let step, let errors):
-                var line = String(format: "validation at step %d: mse %.4f vs copy-last %.4f (%+.1f%%), linear %.4f", step, errors.model, errors.copyLast,
+            case .validation(let step, let seconds, let errors):
+                var line = String(format: "validation at step %d (%@): mse %.4f vs copy-last %.4f (%+.1f%%), linear %.4f", step, ProgressLine.duration(seconds), errors.model, errors.copyLast,
                                   100 * (errors.model / max(errors.copyLast, 1e-12) - 1), errors.linear)
                 if let energy = errors.energy { line += String(format: ", mean energy %.3f", energy) }
                 progress.message(line)
