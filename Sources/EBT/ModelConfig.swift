@@ -29,6 +29,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Patches per row of the frame's grid, for the level's neighbourhood features; nil in files
     /// written before it was recorded, whose square grids `gridColumns` recovers.
     public var patchColumns: Int?
+    /// Where training started thinking; inference starts there too. nil in files written before
+    /// it was recorded, which all started from the last frame (see `start`).
+    public var thinkingStart: ThinkingStart?
+
+    /// Where thinking starts: the training start, else the last frame.
+    public var start: ThinkingStart { thinkingStart ?? .lastFrame }
 
     /// Patches per row: `patchColumns`, else the side of a square grid, else one row.
     public var gridColumns: Int {
@@ -38,7 +44,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     public init(kind: Kind = .ebt, size: Size = .small, embeddingSize: Int, patchCount: Int, context: Int = 16,
-                thinkingSteps: Int = 2, initialStepSize: Float = 1, patchColumns: Int? = nil) {
+                thinkingSteps: Int = 2, initialStepSize: Float = 1, patchColumns: Int? = nil,
+                thinkingStart: ThinkingStart? = nil) {
         let (width, layers, heads): (Int, Int, Int)
         switch size {
         case .tiny: (width, layers, heads) = (64, 2, 2)
@@ -47,11 +54,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         self.init(kind: kind, embeddingSize: embeddingSize, patchCount: patchCount, width: width, layers: layers,
                   heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize,
-                  patchColumns: patchColumns)
+                  patchColumns: patchColumns, thinkingStart: thinkingStart)
     }
 
     public init(kind: Kind, embeddingSize: Int, patchCount: Int, width: Int, layers: Int, heads: Int,
-                hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float, patchColumns: Int? = nil) {
+                hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float, patchColumns: Int? = nil,
+                thinkingStart: ThinkingStart? = nil) {
         self.kind = kind
         self.embeddingSize = embeddingSize
         self.patchCount = patchCount
@@ -64,6 +72,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.thinkingSteps = thinkingSteps
         self.initialStepSize = initialStepSize
         self.patchColumns = patchColumns
+        self.thinkingStart = thinkingStart
     }
 
     /// Why this configuration cannot be built, or nil.

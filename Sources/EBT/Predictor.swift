@@ -11,11 +11,12 @@ public struct PredictionOptions: Sendable {
     public var sampleNoise: Float
     /// Stop once a step lowers the energy by less than this fraction; nil = always all steps.
     public var tolerance: Float?
-    public var start: ThinkingStart
+    /// Where thinking starts; nil = where the model was trained to start (`ModelConfig.start`).
+    public var start: ThinkingStart?
     public var seed: UInt64
 
     public init(thinkingSteps: Int, samples: Int = 1, sampleNoise: Float = 0.3, tolerance: Float? = nil,
-                start: ThinkingStart = .lastFrame, seed: UInt64 = 0) {
+                start: ThinkingStart? = nil, seed: UInt64 = 0) {
         self.thinkingSteps = thinkingSteps
         self.samples = samples
         self.sampleNoise = sampleNoise
@@ -90,13 +91,13 @@ public struct Predictor {
         let positions = [Int](repeating: position, count: count)
         // Samples share one context: they are candidates for the same frame, which attend to the
         // observed frames and to themselves only, so they need no copies of the observed stream.
-        var start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        var start = thinker.initialCandidates(options.start ?? config.start, positions: positions, context: context, using: &generator)
         if count > 1 {
             var noise = Tensor.randn([1, count, e], std: options.sampleNoise, using: &generator).scalars
             for i in 0..<e { noise[i] = 0 }
             start = start + Tensor(shape: [1, count, e], scalars: noise)
         }
-        let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance)
+        let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start, tolerance: options.tolerance)
         let thought = frozen!.think(from: start, at: positions, context: context, options: thinking)
         let finalEnergies = thought.energies.last!.scalars
         let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
@@ -168,9 +169,9 @@ extension Predictor {
             var generator = SeededGenerator(seed: options.seed)
             let context = withoutGradient { model.observe(contexts) }
             let thinker = Thinker(model: model)
-            let start = thinker.initialCandidates(options.start, positions: [length], context: context, using: &generator)
+            let start = thinker.initialCandidates(options.start ?? config.start, positions: [length], context: context, using: &generator)
             let thought = frozen!.think(from: start, at: [length], context: context,
-                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start, tolerance: options.tolerance))
+                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start, tolerance: options.tolerance))
             let surprise = actual.map { frames in
                 frozen!.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars
             } ?? []

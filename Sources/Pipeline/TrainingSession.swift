@@ -173,7 +173,7 @@ public struct TrainingSession {
         // The model: fresh from the seed, or the checkpoint's weights.
         let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
                                  context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize,
-                                 patchColumns: codec.grid.columns)
+                                 patchColumns: codec.grid.columns, thinkingStart: plan.options.start)
         var generator = SeededGenerator(seed: plan.seed)
         var network: ModelFile.Network
         // A checkpoint's sampler stream continues where it stopped, so the resumed run draws the

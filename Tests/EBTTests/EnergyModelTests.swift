@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Tensors
 @testable import EBT
 
@@ -72,6 +73,37 @@ final class EnergyModelTests: XCTestCase {
         XCTAssertGreaterThan(moved.patchShift.reduce(0, +), 0)
         let batch = predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 3))
         for (a, b) in zip(batch.patchShifts, moved.patchShift) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, b)) }
+    }
+
+    /// A model trained to start thinking from linear extrapolation starts there at inference and
+    /// in validation, not at the last frame; a config written before the start was recorded
+    /// reads as a last-frame model.
+    func testInferenceStartsWhereTrainingStarted() throws {
+        var config = tinyConfig()
+        config.thinkingStart = .linear
+        var generator = SeededGenerator(seed: 3)
+        let predictor = Predictor(network: .ebt(EnergyModel(config, using: &generator)))
+        let frames = Tensor.randn([1, 6, 16], using: &generator)
+        let history = (0..<6).map { Array(frames.scalars[($0 * 16)..<(($0 + 1) * 16)]) }
+        let extrapolated = zip(history[5], history[4]).map { 2 * $0 - $1 }
+        let still = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
+        for (a, b) in zip(still.embedding, extrapolated) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let batch = predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 0))
+        for (a, b) in zip(batch.predictions.scalars, extrapolated) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let fromLast = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0, start: .lastFrame))
+        XCTAssertEqual(fromLast.embedding, history[5])
+
+        let windows = Tensor.randn([2, 7, 16], using: &generator)
+        let errors = OneStepEvaluation.errors(predictor.network, windows: windows, thinkingSteps: 0)
+        XCTAssertEqual(errors.model, errors.linear, accuracy: 1e-6 * max(1, errors.linear))
+        XCTAssertNotEqual(errors.model, errors.copyLast)
+
+        var json = String(decoding: try JSONEncoder().encode(tinyConfig()), as: UTF8.self)
+        XCTAssertFalse(json.contains("thinkingStart"))
+        let old = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        XCTAssertEqual(old.start, .lastFrame)
+        json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)).start, .linear)
     }
 
     /// The reconstruction loss's gradient (through the thinking steps, second order) matches finite
