@@ -17,6 +17,16 @@ public struct ObservedContext {
         let detached = frames.detached()
         return concat(positions.map { detached.sliced(axis: 1, ($0 - 1)..<$0) }, axis: 1)
     }
+
+    /// The bowl's anchor for candidates at `positions`, [batch, count, embedding]: the guess that
+    /// needs no network, where thinking starts. The last frame, or for `.linear` the constant-
+    /// velocity extrapolation 2·x_{q−1} − x_{q−2} (the last frame for q = 1). Noise is no guess,
+    /// so a noise start keeps the last frame as anchor.
+    public func anchors(at positions: [Int], for start: ThinkingStart) -> Tensor {
+        let last = previousFrames(at: positions)
+        guard start == .linear else { return last }
+        return last * 2 - previousFrames(at: positions.map { Swift.max($0 - 1, 1) })
+    }
 }
 
 /// E(context, candidate): an autoregressive, continuous-state energy-based transformer.
@@ -99,16 +109,19 @@ public struct EnergyModel: Layer {
         return Tensor(shape: [context.frames.shape[0], positions.count, config.patchCount, LevelFeatures.count], scalars: values)
     }
 
-    /// Δ(x, ŷ) = ŷ − x_last − r(state): how far each candidate is from the last frame plus the
-    /// change r the network reads from the context and the candidate.
+    /// Δ(x, ŷ) = ŷ − a − r(state): how far each candidate is from the anchor a (the last frame,
+    /// or its linear extrapolation for a model that starts thinking there; `ObservedContext.anchors`)
+    /// plus the change r the network reads from the context and the candidate.
     ///
     /// Anchoring at the last frame (our change to the design's plain head, Δ = r) makes the bowl's
     /// centre a residual over copy-last, as in the baseline, so learning starts first-order: with
     /// Δ = r alone, ∇ŷE was quadratic in the head's weights, and training sat near zero for
     /// hundreds of steps before thinking moved at all. r still depends on the candidate through
-    /// every block, so the landscape is the network's, not a fixed paraboloid.
+    /// every block, so the landscape is the network's, not a fixed paraboloid. The anchor is the
+    /// start: a linear start over a last-frame bowl got its early gains from a step size below 1
+    /// that kept part of the start, so more thinking, walking to the bowl's centre, made it worse.
     public func corrections(_ candidates: Tensor, states: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
-        candidates - context.previousFrames(at: positions) - correctionHead(states)
+        candidates - context.anchors(at: positions, for: config.start) - correctionHead(states)
     }
 
     /// Each candidate's final state [batch, count, width] after the blocks and the final norm.

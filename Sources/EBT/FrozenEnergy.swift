@@ -389,6 +389,11 @@ final class FrozenEnergy: @unchecked Sendable {
                 LevelFeatures.compute(rows: rows, embedding: e, patches: config.patchCount, columns: config.gridColumns,
                                       last: anchors, previous: previousAnchors, into: features)
             }
+            // The features read the last frame; the bowl's anchor may be its extrapolation.
+            if config.start != .lastFrame {
+                let bowlAnchors = context.anchors(at: positions, for: config.start).scalars
+                bowlAnchors.withUnsafeBufferPointer { anchors.update(from: $0.baseAddress!, count: rows * e) }
+            }
             for (l, observedLayer) in context.keyValues.enumerated() {
                 observedLayer.keys.withUnsafeBufferPointer { keys[l].update(from: $0.baseAddress!, count: $0.count) }
                 observedLayer.values.withUnsafeBufferPointer { values[l].update(from: $0.baseAddress!, count: $0.count) }

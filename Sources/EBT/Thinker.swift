@@ -66,8 +66,7 @@ public struct Thinker {
         case .noise:
             return Tensor.randn([frames.shape[0], positions.count, frames.shape[2]], using: &generator)
         case .linear:
-            let before = positions.map { frames.sliced(axis: 1, max($0 - 2, 0)..<max($0 - 1, 1)) }
-            return context.previousFrames(at: positions) * 2 - concat(before, axis: 1)
+            return context.anchors(at: positions, for: .linear)
         }
     }
 

@@ -106,6 +106,31 @@ final class EnergyModelTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)).start, .linear)
     }
 
+    /// A model that starts at the linear extrapolation has its bowl anchored there: with the same
+    /// weights, its Δ differs from a last-frame model's by exactly the extrapolated velocity.
+    func testTheBowlIsAnchoredWhereThinkingStarts() {
+        var generator = SeededGenerator(seed: 8)
+        let lastFrameModel = EnergyModel(tinyConfig(), using: &generator)
+        var config = tinyConfig()
+        config.thinkingStart = .linear
+        var linearModel = EnergyModel(config, using: &generator)
+        try! linearModel.loadParameters(Dictionary(uniqueKeysWithValues: lastFrameModel.namedParameters.map { ($0, $1.detached()) }))
+        let frames = Tensor.randn([1, 6, 16], using: &generator)
+        let candidates = Tensor.randn([1, 3, 16], using: &generator)
+        let positions = [1, 3, 6]
+        let context = withoutGradient { lastFrameModel.observe(frames) }
+        let state = withoutGradient { lastFrameModel.states(candidates, at: positions, context: context) }
+        let fromLast = withoutGradient { lastFrameModel.corrections(candidates, states: state, at: positions, context: context) }.scalars
+        let fromLinear = withoutGradient { linearModel.corrections(candidates, states: state, at: positions, context: context) }.scalars
+        let x = frames.scalars
+        for (row, q) in positions.enumerated() {
+            for i in 0..<16 {
+                let velocity = x[(q - 1) * 16 + i] - x[max(q - 2, 0) * 16 + i]
+                XCTAssertEqual(fromLast[row * 16 + i] - fromLinear[row * 16 + i], velocity, accuracy: 1e-5)
+            }
+        }
+    }
+
     /// The reconstruction loss's gradient (through the thinking steps, second order) matches finite
     /// differences in a few weights and in the step size. The calibration and landscape terms are left out: they
     /// read the final candidate through a stop-gradient, which finite differences would see move.

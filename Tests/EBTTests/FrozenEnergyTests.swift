@@ -6,9 +6,11 @@ import Tensors
 final class FrozenEnergyTests: XCTestCase {
     /// A tiny EBT with every parameter moved off its initial value (gains off 1, biases off 0,
     /// heads non-negligible), so a term the hand-written path forgot or mis-signed would show.
-    func scrambledModel() -> EnergyModel {
+    func scrambledModel(start: ThinkingStart = .lastFrame) -> EnergyModel {
         var generator = SeededGenerator(seed: 21)
-        var model = EnergyModel(tinyConfig(), using: &generator)
+        var config = tinyConfig()
+        config.thinkingStart = start
+        var model = EnergyModel(config, using: &generator)
         var parameters: [String: Tensor] = [:]
         for (name, tensor) in model.namedParameters where name != "logStepSize" {
             let noise = Tensor.randn(tensor.shape, std: 0.15, using: &generator)
@@ -25,9 +27,13 @@ final class FrozenEnergyTests: XCTestCase {
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 2e-5 * scale, message, file: file, line: line) }
     }
 
-    /// Energies and ∇ŷE of several candidates per context, at different positions, in a batch of two.
+    /// Energies and ∇ŷE of several candidates per context, at different positions, in a batch of
+    /// two, for a bowl anchored at the last frame and at its linear extrapolation.
     func testEnergiesAndGradientsMatchTheGraph() {
-        let model = scrambledModel()
+        for start in [ThinkingStart.lastFrame, .linear] { checkEnergiesAndGradients(scrambledModel(start: start)) }
+    }
+
+    func checkEnergiesAndGradients(_ model: EnergyModel) {
         var generator = SeededGenerator(seed: 22)
         let frames = Tensor.randn([2, 6, 16], using: &generator)
         let candidates = Tensor.randn([2, 3, 16], using: &generator)
