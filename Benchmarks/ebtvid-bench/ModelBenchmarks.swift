@@ -5,13 +5,13 @@ import Tensors
 /// The EBT's training and inference speed (issues: EBT training, predict).
 ///
 /// - `ebt_train_samples_per_s`: full training steps of our recipe (observed stream, two thinking
-///   steps with exact second-order gradients, the first-order landscape and calibration pass,
-///   AdamW) of the base EBT — width 256, 4 layers, 4 heads, context 16,
+///   steps with exact second-order gradients, the landscape and calibration terms with their
+///   first-order pass at the prediction, AdamW) of the base EBT — width 256, 4 layers, 4 heads, context 16,
 ///   embedding 1024 (64 patches × 16), batch 16 — in windows per second. The PyTorch reference
 ///   of the thinking loss alone runs about 47/s on this machine class.
 /// - `ebt_train_gflops`: the sgemm work those steps issue, per second.
 /// - `ebt_train_samples_per_s_reference_recipe` and `ebt_train_gflops_reference_recipe`: the same
-///   without the landscape and calibration pass: the algorithm the PyTorch figure is for.
+///   without the landscape and calibration terms: the algorithm the PyTorch figure is for.
 /// - `ebt_train_data_parallel_speedup`: reference-recipe windows per second with the batch split
 ///   into two halves run side by side over the same with the batch run whole.
 /// Each training figure is the median of three rounds of 12 steps, the three kinds alternating.
@@ -94,12 +94,11 @@ private func makeTrainer() -> (Trainer<EnergyModel>, [Tensor], SeededGenerator) 
 /// `ebtvid-bench profile-model`: a fixed, short workload for callgrind or perf (not a figure):
 /// EBTVID_PROFILE_STEPS training steps (default 2) and EBTVID_PROFILE_PREDICTIONS predictions (default
 /// 10), or only one kind with
-/// EBTVID_PROFILE=train|predict; EBTVID_PROFILE_LANDSCAPE_SHARE trains with another landscape share.
+/// EBTVID_PROFILE=train|predict.
 func runModelProfile() throws {
     let environment = ProcessInfo.processInfo.environment
     let only = environment["EBTVID_PROFILE"], steps = environment["EBTVID_PROFILE_STEPS"].flatMap { Int($0) } ?? 2
     var (trainer, batches, generator) = makeTrainer()
-    if let share = environment["EBTVID_PROFILE_LANDSCAPE_SHARE"].flatMap(Float.init) { trainer.options.landscapeShare = share }
     if only != "predict" {
         for i in 0..<steps {
             let batch = batches[i % batches.count]

@@ -29,6 +29,16 @@ public struct ObservedContext {
     }
 }
 
+/// One evaluation of the energy at a set of candidates (see `EnergyModel.evaluate`).
+public struct EnergyTerms {
+    /// Δ(x, ŷ), [batch, count, embedding].
+    public var correction: Tensor
+    /// ½‖Δ‖² per patch and the level c per patch, each [batch, count, patches].
+    public var bowl: Tensor
+    public var level: Tensor
+    public var patchEnergies: Tensor { bowl + level }
+}
+
 /// E(context, candidate): an autoregressive, continuous-state energy-based transformer.
 ///
 /// Two streams share one backbone. The observed stream is causal over frames x₀…x_{S−1}. The
@@ -89,15 +99,17 @@ public struct EnergyModel: Layer {
     /// Per-patch energies [batch, count, patches] of candidates [batch, count, embedding], where
     /// candidate j is a guess for frame `positions[j]` (which must lie in 1...context.length).
     public func patchEnergies(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
-        let terms = energyTerms(candidates, at: positions, context: context)
-        return terms.bowl + terms.level
+        evaluate(candidates, at: positions, context: context).patchEnergies
     }
 
-    /// The two parts of the per-patch energy, each [batch, count, patches]: the bowl ½‖Δ‖² and the level c.
-    public func energyTerms(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> (bowl: Tensor, level: Tensor) {
+    /// Everything one evaluation of the energy computes: the two parts of the per-patch energy,
+    /// the bowl ½‖Δ‖² and the level c, and the correction Δ itself, which training reads (the
+    /// bowl's centre seen from the candidate is ŷ − Δ).
+    public func evaluate(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> EnergyTerms {
         let state = states(candidates, at: positions, context: context)
-        return (bowl(of: corrections(candidates, states: state, at: positions, context: context)),
-                level(of: state, features: levelFeatures(at: positions, context: context)))
+        let correction = corrections(candidates, states: state, at: positions, context: context)
+        return EnergyTerms(correction: correction, bowl: bowl(of: correction),
+                           level: level(of: state, features: levelFeatures(at: positions, context: context)))
     }
 
     /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features]: constants

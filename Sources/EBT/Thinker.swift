@@ -45,6 +45,9 @@ public struct Thought {
     public var candidates: [Tensor]
     /// Per-patch energy terms at ŷ⁰ … ŷᴷ⁻¹ (at ŷᴷ too when the final energy was asked for).
     public var patchEnergies: [Tensor]
+    /// The corrections Δ(x, ŷᵏ) at the same points, with their graph where the step kept one:
+    /// training reads the bowl's centre ŷᵏ − Δᵏ along the trajectory (see `trainingLoss`).
+    public var corrections: [Tensor] = []
     public var prediction: Tensor { candidates[candidates.count - 1] }
     /// Candidate energies [batch, count] at each evaluated step.
     public var energies: [Tensor] { patchEnergies.map { $0.sum(axis: -1) } }
@@ -80,13 +83,15 @@ public struct Thinker {
         for step in 0..<options.steps {
             let keepsGraph = options.differentiable && (!options.truncated || step == options.steps - 1)
             if !keepsGraph { candidate = candidate.detached().requiringGradient() }
-            let patchEnergies = model.patchEnergies(candidate, at: positions, context: context)
+            let terms = model.evaluate(candidate, at: positions, context: context)
+            let patchEnergies = terms.patchEnergies
             let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]
             var next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }
             if options.langevinNoise > 0 {
                 next = next + Tensor.randn(next.shape, std: options.langevinNoise, using: &generator)
             }
             thought.patchEnergies.append(keepsGraph ? patchEnergies : patchEnergies.detached())
+            thought.corrections.append(keepsGraph ? terms.correction : terms.correction.detached())
             thought.candidates.append(next)
             candidate = next
             if let tolerance = options.tolerance, thought.patchEnergies.count >= 2 {

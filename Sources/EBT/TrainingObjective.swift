@@ -15,24 +15,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// squared error (the scale of the energy's bowl term). Reconstruction alone shapes only the energy's slope; the trial in DESIGN.md saw the
     /// level come out anti-correlated with error. This makes the level an error estimate.
     public var calibrationWeight: Float
-    /// Weight of the landscape loss, which makes the correction Δ near the prediction point at the
-    /// true frame (see `trainingLoss`): what lets the energy of a real frame measure surprise, and
-    /// longer thinking settle instead of overshooting.
+    /// Weight of the landscape loss, which centres the bowl on the real frame as seen from every
+    /// point thinking visits (see `trainingLoss`): what lets the energy of a real frame measure
+    /// surprise, and longer thinking settle instead of overshooting.
     public var landscapeWeight: Float
-    /// Share of each window's positions (0 < share ≤ 1, at least one) the landscape and
-    /// calibration pass scores, drawn afresh each batch. The pass is first-order and costs about
-    /// a third of a step at share 1; a random subset keeps its loss an unbiased estimate of the
-    /// whole at a fraction of the cost. But the landscape is also the first-order signal that
-    /// gets thinking going: at share 0.25 (and learning rate 1e-3) the small model sat at
-    /// copy-last for 1,200 steps on the default model's data where share 1 was 7% below it; at
-    /// the default 5e-4 it learns but slower, 15.1% below copy-last after 5 minutes where share 1
-    /// is 19.5% below, and no faster per step on two cores. So 1 stays the default.
-    public var landscapeShare: Float
     public var smoothL1Beta: Float
 
     public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
                 truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
-                landscapeWeight: Float = 1, landscapeShare: Float = 1, smoothL1Beta: Float = 1) {
+                landscapeWeight: Float = 1, smoothL1Beta: Float = 1) {
         self.thinkingSteps = thinkingSteps
         self.extraSteps = extraSteps
         self.stepScaleSpread = stepScaleSpread
@@ -41,7 +32,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.start = start
         self.calibrationWeight = calibrationWeight
         self.landscapeWeight = landscapeWeight
-        self.landscapeShare = landscapeShare
         self.smoothL1Beta = smoothL1Beta
     }
 }
@@ -121,15 +111,6 @@ extension EnergyModel: TrainableModel {
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
         let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
-        // One first-order pass scores two detached points that depend on the context only: the
-        // final candidate ŷ and ŷ + σε, with σ the batch's RMS error so the neighbourhood the real
-        // frame lies in is covered. Landscape: Δ(x, p) is pulled toward p − y at both, whose mean
-        // given the context is p − E[y|x], the exact correction: the bowl is centred on the best
-        // guess, longer thinking settles there, and ½‖Δ(x, y)‖², the bowl at the real frame, is
-        // how far reality landed from it, the surprise. (A point at the truth itself, tried first,
-        // told Δ(x, y) to be y − ŷ: a target that fights the one at ŷ while ŷ is still poor, and
-        // training stalled on mixed photo data.) Calibration: the level at ŷ learns the squared
-        // error the bowl there does not explain, so the final energy ranks errors.
         let energies = thought.energies
         var stats = TrainingStats()
         stats.firstStepLoss = stepLosses[0].item
@@ -141,49 +122,36 @@ extension EnergyModel: TrainableModel {
             stats.loss = reconstruction.item
             return (reconstruction, stats)
         }
-        let prediction = thought.prediction.detached(), allTruth = targets.detached()
-        let errorScale = withoutGradient { mseLoss(prediction, allTruth).item }.squareRoot()
-        // The pass scores a random subset of the positions (`landscapeShare`), the same for every
-        // window of the shard, so it is one batched forward like the thinking steps.
-        let scored = Self.landscapePositions(count: length, share: options.landscapeShare, using: &generator)
-        let chosen = scored.map { positions[$0] }
-        let (final, truth) = scored.count == length ? (prediction, allTruth)
-            : (concat(scored.map { prediction.sliced(axis: 1, $0..<($0 + 1)) }, axis: 1),
-               concat(scored.map { allTruth.sliced(axis: 1, $0..<($0 + 1)) }, axis: 1))
-        let patches = config.patchCount, count = chosen.count
-        let neighbour = final + Tensor.randn(final.shape, std: Swift.max(errorScale, 1e-4), using: &generator)
-        let points = concat([final, neighbour], axis: 1)
-        let state = states(points, at: chosen + chosen, context: context)
-        let correction = corrections(points, states: state, at: chosen + chosen, context: context)
-        let landscapeTarget = withoutGradient { points - concat([truth, truth], axis: 1) }
-        let landscapeLoss = mseLoss(correction, landscapeTarget)
-        let finalState = state.sliced(axis: 1, 0..<count)
-        let bowlAtFinal = bowl(of: correction.sliced(axis: 1, 0..<count)).detached()
+        // Landscape: at every point ŷᵏ thinking visited, the bowl's centre ŷᵏ − Δᵏ = a + r(x, ŷᵏ)
+        // is pulled toward the real frame. Its mean given the context is then E[y|x], so the bowl
+        // is centred on the best guess, longer thinking settles there, and ½‖Δ(x, y)‖², the bowl
+        // at the real frame, is how far reality landed from it: the surprise. At ŷ⁰ (the last
+        // frame) the target is the baseline's own residual, a first-order signal from the first
+        // step. The terms at ŷ⁰ … ŷᴷ⁻¹ are already in the graph thinking built, so they cost a few
+        // elementwise ops (they replaced a pass of their own at ŷᴷ and a random neighbour, which
+        // cost a fifth of a step for no better model); one first-order pass adds ŷᴷ (detached),
+        // without which the bowl there was left to chance and thinking twice as long as trained
+        // drifted (3% worse in a 10-minute trial, 1% with it). Calibration: the level at ŷᴷ,
+        // from that pass's state, learns the squared error the bowl there does not explain, so
+        // the final energy ranks errors.
+        let truth = targets.detached(), final = thought.prediction.detached()
+        let state = states(final, at: positions, context: context)
+        let correction = corrections(final, states: state, at: positions, context: context)
+        let landscapeTerms = zip(thought.candidates, thought.corrections + [correction]).map { mseLoss($0 - $1, truth) }
+        let landscapeLoss = landscapeTerms.dropFirst().reduce(landscapeTerms[0], +) / Float(landscapeTerms.count)
+        let patches = config.patchCount, perValue = 1 / Float(config.embeddingSize / patches)
         let error = withoutGradient {
-            square(final - truth).reshaped([final.shape[0], count, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
+            square(final - truth).reshaped([final.shape[0], length, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
         }
+        let level = level(of: state, features: levelFeatures(at: positions, context: context))
         // Compared per embedding value, so the weight means the same whatever the patch size.
-        let perValue = 1 / Float(config.embeddingSize / patches)
-        let finalFeatures = levelFeatures(at: chosen, context: context)
-        let calibrationLoss = mseLoss((level(of: finalState, features: finalFeatures) + bowlAtFinal) * perValue, error * perValue)
+        let calibrationLoss = mseLoss((level + bowl(of: correction).detached()) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
         stats.loss = loss.item
         stats.calibrationLoss = calibrationLoss.item
         stats.landscapeLoss = landscapeLoss.item
         return (loss, stats)
-    }
-}
-
-extension EnergyModel {
-    /// Indices into a window's `count` positions for the landscape pass: `share` of them (at
-    /// least one), drawn without replacement, in order; all of them, drawing nothing, at share 1.
-    static func landscapePositions(count: Int, share: Float, using generator: inout SeededGenerator) -> [Int] {
-        let wanted = Swift.min(count, Swift.max(1, Int((Float(count) * share).rounded())))
-        if wanted == count { return Array(0..<count) }
-        var indices = Array(0..<count)
-        for i in 0..<wanted { indices.swapAt(i, Int.random(in: i..<count, using: &generator)) }
-        return indices.prefix(wanted).sorted()
     }
 }
 
@@ -220,9 +188,9 @@ public struct Trainer<Model: TrainableModel> {
 
     /// Trains on one batch of windows [batch, seq + 1, embedding], as `shards` parts of the batch
     /// run side by side (`dataParallel`), each with its own random stream; their gradients are
-    /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
-    /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
-    /// the machine, so the same seed gives the same model everywhere.
+    /// summed, weighted by size, which is the whole batch's gradient since every term of the loss
+    /// is a mean over windows. The split does not depend on the machine, so the same seed gives
+    /// the same model everywhere.
     public mutating func step(_ windows: Tensor) -> TrainingStats {
         let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
         let draw = options.draw(using: &generator)

@@ -59,7 +59,6 @@ public struct TrainingPlan: Sendable {
         for (name, weight) in [("calibration", options.calibrationWeight), ("landscape", options.landscapeWeight)] {
             if !(weight >= 0 && weight <= 1000) { return "\(name) weight must be between 0 and 1000, got \(weight)" }
         }
-        if !(options.landscapeShare > 0 && options.landscapeShare <= 1) { return "landscape share must be in (0, 1]" }
         if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
         return nil
     }

@@ -68,9 +68,6 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weight of the landscape loss (energy at the real frame measures surprise).")
     var landscape: Float = 1
 
-    @Option(parsing: .unconditional, help: "Share of each window's positions the landscape and calibration pass scores each batch (0-1].")
-    var landscapeShare: Float = 1
-
     @Option(parsing: .unconditional, help: "Smooth-L1 β of the reconstruction loss (large: squared error).")
     var beta: Float = 1
 
@@ -101,7 +98,6 @@ struct TrainCommand: ParsableCommand {
         plan.options.start = start
         plan.options.calibrationWeight = calibration
         plan.options.landscapeWeight = landscape
-        plan.options.landscapeShare = landscapeShare
         plan.options.smoothL1Beta = beta
         plan.validateEvery = max(validateEvery, 1)
         plan.initialStepSize = alpha

@@ -143,16 +143,38 @@ final class EnergyModelTests: XCTestCase {
         }
     }
 
+    /// The landscape terms read off the thinking trajectory have gradients through the thinking
+    /// steps (the bowl's centre at ŷ¹ depends on the weights through ŷ¹, second order): they
+    /// match finite differences. (The term at the prediction reads it detached, like calibration.)
+    func testTrajectoryLandscapeGradientMatchesFiniteDifferences() {
+        let windows = rotatingWindows(batch: 2, length: 5, embedding: 16, seed: 4)
+        let positions = Array(1...4), truth = windows.sliced(axis: 1, 1..<5)
+        checkGradient(label: "trajectory landscape") { model in
+            let context = model.observe(windows.sliced(axis: 1, 0..<4))
+            let thinker = Thinker(model: model)
+            var generator = SeededGenerator(seed: 1)
+            let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &generator)
+            let thought = thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: 2, differentiable: true),
+                                        finalEnergy: false, using: &generator)
+            XCTAssertEqual(thought.corrections.count, 2)
+            return zip(thought.candidates, thought.corrections).map { mseLoss($0 - $1, truth) }.reduce(Tensor(0), +)
+        }
+    }
+
     func checkGradient(options: TrainingOptions) {
         let windows = rotatingWindows(batch: 2, length: 5, embedding: 16, seed: 4)
+        checkGradient(label: "\(options.thinkingSteps) steps") { model in
+            var g = SeededGenerator(seed: 1)
+            return model.trainingLoss(windows, options: options, using: &g).loss
+        }
+    }
+
+    /// Compares the gradient of `loss` in a few weights and in the step size with central differences.
+    func checkGradient(label: String, loss lossOf: (EnergyModel) -> Tensor) {
         var model = self.model(seed: 8)
         model.logStepSize = Tensor(shape: [1], scalars: [Foundation.log(Float(3))]).asParameter()
-        func loss(_ m: EnergyModel) -> Double {
-            var g = SeededGenerator(seed: 1)
-            return Double(m.trainingLoss(windows, options: options, using: &g).loss.item)
-        }
-        var generator = SeededGenerator(seed: 1)
-        let (value, _) = model.trainingLoss(windows, options: options, using: &generator)
+        func loss(_ m: EnergyModel) -> Double { Double(lossOf(m).item) }
+        let value = lossOf(model)
         let names = ["logStepSize", "correctionHead.weight", "backbone.inputProjection.weight", "backbone.blocks.1.feedForward.up.weight"]
         let parameters = model.namedParameters.filter { names.contains($0.name) }
         XCTAssertEqual(parameters.count, names.count)
@@ -172,7 +194,7 @@ final class EnergyModelTests: XCTestCase {
                 let numeric = (loss(perturbed(h)) - loss(perturbed(-h))) / Double(2 * h)
                 let analytic = Double(gradient.scalars[index])
                 XCTAssertEqual(analytic, numeric, accuracy: 1e-2 * max(Swift.abs(numeric), 1e-2),
-                               "\(name)[\(index)] with \(options.thinkingSteps) steps")
+                               "\(name)[\(index)], \(label)")
             }
         }
     }

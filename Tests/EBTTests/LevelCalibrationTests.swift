@@ -62,7 +62,7 @@ final class LevelCalibrationTests: XCTestCase {
         let after = FrozenEnergy(recalibrated).think(from: start, at: [6], context: context, options: options)
         XCTAssertEqual(before.prediction.scalars, after.prediction.scalars, "thinking must not depend on the level")
         let features = model.levelFeatures(at: [6], context: context).scalars
-        let terms = withoutGradient { model.energyTerms(before.prediction, at: [6], context: context) }
+        let terms = withoutGradient { model.evaluate(before.prediction, at: [6], context: context) }
         let (bowl, level) = (terms.bowl.scalars, terms.level.scalars)
         var expected: [Float] = []
         for i in 0..<8 {

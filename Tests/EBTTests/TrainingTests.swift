@@ -47,68 +47,60 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(referenceStats.lastStepLoss, stats.lastStepLoss)
     }
 
-    /// The landscape pass's positions: the share asked for (at least one), distinct and in order,
-    /// every position drawn in time; at share 1 all of them, drawing nothing from the stream.
-    func testLandscapePositionsAreADistinctShareOfTheWindow() {
-        var generator = SeededGenerator(seed: 3)
-        var seen = Set<Int>()
-        for _ in 0..<50 {
-            let chosen = EnergyModel.landscapePositions(count: 16, share: 0.25, using: &generator)
-            XCTAssertEqual(chosen.count, 4)
-            XCTAssertEqual(chosen, Array(Set(chosen)).sorted())
-            XCTAssertTrue(chosen.allSatisfy { (0..<16).contains($0) })
-            seen.formUnion(chosen)
-        }
-        XCTAssertEqual(seen, Set(0..<16))
-        XCTAssertEqual(EnergyModel.landscapePositions(count: 16, share: 0.001, using: &generator).count, 1)
-        var untouched = generator
-        XCTAssertEqual(EnergyModel.landscapePositions(count: 16, share: 1, using: &untouched), Array(0..<16))
-        XCTAssertEqual(untouched.next(), generator.next())
-    }
-
-    /// Scoring a random share of the positions estimates the whole pass's losses without bias:
-    /// averaged over draws, the landscape and calibration losses at share 1/3 match those at share 1.
-    func testLandscapeShareEstimatesTheWholePass() {
+    /// Read off the trajectory, the landscape loss is the mean over the points thinking visited
+    /// (ŷ⁰ … ŷᴷ) of the squared distance from the bowl's centre ŷᵏ − Δᵏ to the real frame; at ŷ⁰, the last
+    /// frame, that centre is a + r(x, a), the baseline's residual prediction. The loss is the
+    /// thinking loss plus the two weighted terms.
+    func testTrajectoryLandscapeScoresTheBowlCentreAtEachThinkingPoint() {
         let model = Self.trained.model
-        let windows = rotatingWindows(batch: 8, length: 7, embedding: 16, seed: 79, noise: 0.2)
-        func meanLosses(share: Float) -> (landscape: Float, calibration: Float) {
-            var options = TrainingOptions(thinkingSteps: 2)
-            options.landscapeShare = share
-            var generator = SeededGenerator(seed: 4)
-            var landscape: Float = 0, calibration: Float = 0
-            for _ in 0..<60 {
-                let stats = withoutGradient { model.trainingLoss(windows, options: options, using: &generator).stats }
-                landscape += stats.landscapeLoss / 60
-                calibration += stats.calibrationLoss / 60
-            }
-            return (landscape, calibration)
+        let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 81, noise: 0.2)
+        let observed = windows.sliced(axis: 1, 0..<6), truth = windows.sliced(axis: 1, 1..<7)
+        let positions = Array(1...6)
+        let options = TrainingOptions(thinkingSteps: 2, calibrationWeight: 0.5, landscapeWeight: 2)
+        var generator = SeededGenerator(seed: 2)
+        let (loss, stats) = model.trainingLoss(windows, options: options, using: &generator)
+
+        let context = withoutGradient { model.observe(observed) }
+        let thinker = Thinker(model: model)
+        var unused = SeededGenerator(seed: 0)
+        let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &unused)
+        let thought = thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: 2),
+                                    finalEnergy: false, using: &unused)
+        let centres = thought.candidates.map { candidate in
+            withoutGradient { candidate.detached() - model.evaluate(candidate.detached(), at: positions, context: context).correction }
         }
-        let (whole, third) = (meanLosses(share: 1), meanLosses(share: 1.0 / 3))
-        XCTAssertEqual(third.landscape, whole.landscape, accuracy: 0.1 * whole.landscape)
-        XCTAssertEqual(third.calibration, whole.calibration, accuracy: 0.1 * whole.calibration)
+        let residual = withoutGradient { start + model.correctionHead(model.states(start, at: positions, context: context)) }
+        for (a, b) in zip(centres[0].scalars, residual.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let expected = centres.map { mseLoss($0, truth).item }.reduce(0, +) / 3
+        XCTAssertGreaterThan(expected, 1e-4)
+        XCTAssertEqual(stats.landscapeLoss, expected, accuracy: 1e-5 * max(1, expected))
+        let thinking = (stats.firstStepLoss + stats.lastStepLoss) / 2
+        XCTAssertEqual(loss.item, thinking + 0.5 * stats.calibrationLoss + 2 * stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
     }
 
     /// A batch run as two half-batches side by side gives the whole batch's loss, gradient and
-    /// update when the loss holds no batch statistic (the reference recipe is a plain mean).
+    /// update: every term of the loss, reference recipe or ours, is a plain mean over windows.
     func testHalfBatchesSideBySideStepLikeTheWholeBatch() {
         let windows = rotatingWindows(batch: 6, length: 7, embedding: 16, seed: 78, noise: 0.2)
-        var options = TrainingOptions(thinkingSteps: 2)
-        options.landscapeWeight = 0
-        options.calibrationWeight = 0
-        var results: [(stats: TrainingStats, weights: [Float])] = []
-        for shards in [1, 2] {
-            var generator = SeededGenerator(seed: 5)
-            var trainer = Trainer(model: EnergyModel(tinyConfig(), using: &generator), optimizer: AdamW(learningRate: 1e-2),
-                                  options: options, seed: 6)
-            trainer.shards = shards
-            let stats = trainer.step(windows)
-            results.append((stats, trainer.model.parameters.flatMap(\.scalars)))
+        var reference = TrainingOptions(thinkingSteps: 2)
+        reference.landscapeWeight = 0
+        reference.calibrationWeight = 0
+        for options in [reference, TrainingOptions(thinkingSteps: 2)] {
+            var results: [(stats: TrainingStats, weights: [Float])] = []
+            for shards in [1, 2] {
+                var generator = SeededGenerator(seed: 5)
+                var trainer = Trainer(model: EnergyModel(tinyConfig(), using: &generator), optimizer: AdamW(learningRate: 1e-2),
+                                      options: options, seed: 6)
+                trainer.shards = shards
+                let stats = trainer.step(windows)
+                results.append((stats, trainer.model.parameters.flatMap(\.scalars)))
+            }
+            let (whole, halves) = (results[0], results[1])
+            XCTAssertEqual(halves.stats.loss, whole.stats.loss, accuracy: 1e-5 * whole.stats.loss)
+            XCTAssertEqual(halves.stats.gradientNorm, whole.stats.gradientNorm, accuracy: 1e-4 * whole.stats.gradientNorm)
+            XCTAssertGreaterThan(whole.stats.gradientNorm, 1e-3, "a gradient too small to test anything")
+            for (a, b) in zip(halves.weights, whole.weights) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         }
-        let (whole, halves) = (results[0], results[1])
-        XCTAssertEqual(halves.stats.loss, whole.stats.loss, accuracy: 1e-5 * whole.stats.loss)
-        XCTAssertEqual(halves.stats.gradientNorm, whole.stats.gradientNorm, accuracy: 1e-4 * whole.stats.gradientNorm)
-        XCTAssertGreaterThan(whole.stats.gradientNorm, 1e-3, "a gradient too small to test anything")
-        for (a, b) in zip(halves.weights, whole.weights) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
     /// The loss falls, thinking lowers the energy step by step on held-out sequences, and the
