@@ -82,8 +82,8 @@ private func predictionMilliseconds(_ model: EnergyModel, using generator: inout
 }
 
 /// The benchmarked EBT, its trainer and four random batches of windows.
-private func makeTrainer() -> (Trainer<EnergyModel>, [Tensor], SeededGenerator) {
-    let config = ModelConfig(kind: .ebt, size: .base, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2)
+private func makeTrainer(size: ModelConfig.Size = .base) -> (Trainer<EnergyModel>, [Tensor], SeededGenerator) {
+    let config = ModelConfig(kind: .ebt, size: size, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2)
     var generator = SeededGenerator(seed: 1)
     let model = EnergyModel(config, using: &generator)
     let trainer = Trainer(model: model, optimizer: AdamW(learningRate: 1e-4), options: TrainingOptions(thinkingSteps: 2), seed: 2)
@@ -98,7 +98,9 @@ private func makeTrainer() -> (Trainer<EnergyModel>, [Tensor], SeededGenerator) 
 func runModelProfile() throws {
     let environment = ProcessInfo.processInfo.environment
     let only = environment["EBTVID_PROFILE"], steps = environment["EBTVID_PROFILE_STEPS"].flatMap { Int($0) } ?? 2
-    var (trainer, batches, generator) = makeTrainer()
+    // EBTVID_PROFILE_SIZE=small profiles the shipped model's size instead of the base one.
+    let small = environment["EBTVID_PROFILE_SIZE"] == "small"
+    var (trainer, batches, generator) = makeTrainer(size: small ? .small : .base)
     if only != "predict" {
         for i in 0..<steps {
             let batch = batches[i % batches.count]
@@ -107,11 +109,7 @@ func runModelProfile() throws {
         }
     }
     if only != "train" {
-        // EBTVID_PROFILE_SIZE=small profiles the shipped model's size instead of the base one.
-        let model = environment["EBTVID_PROFILE_SIZE"] == "small"
-            ? EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2), using: &generator)
-            : trainer.model
-        let predictor = Predictor(network: .ebt(model))
+        let predictor = Predictor(network: .ebt(trainer.model))
         let context = (0..<16).map { _ in Tensor.randn([1024], using: &generator).scalars }
         let options = PredictionOptions(thinkingSteps: 8)
         var last: Float = 0

@@ -145,7 +145,7 @@ final class EnergyModelTests: XCTestCase {
 
     /// The landscape terms read off the thinking trajectory have gradients through the thinking
     /// steps (the bowl's centre at ŷ¹ depends on the weights through ŷ¹, second order): they
-    /// match finite differences. (The term at the prediction reads it detached, like calibration.)
+    /// match finite differences. (The term at the prediction's neighbour reads it detached, like calibration.)
     func testTrajectoryLandscapeGradientMatchesFiniteDifferences() {
         let windows = rotatingWindows(batch: 2, length: 5, embedding: 16, seed: 4)
         let positions = Array(1...4), truth = windows.sliced(axis: 1, 1..<5)
