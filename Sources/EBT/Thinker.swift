@@ -80,9 +80,13 @@ public struct Thinker {
         var candidate = start.requiringGradient()
         var thought = Thought(candidates: [candidate], patchEnergies: [])
         let alpha = model.stepSize * options.stepScale
+        var previousKept = true
         for step in 0..<options.steps {
             let keepsGraph = options.differentiable && (!options.truncated || step == options.steps - 1)
-            if !keepsGraph { candidate = candidate.detached().requiringGradient() }
+            // A step after one without a graph starts from a fresh leaf, as ∇ŷE needs one (truncated
+            // thinking's last step once took no gradient at all for this reason).
+            if !keepsGraph || !previousKept { candidate = candidate.detached().requiringGradient() }
+            previousKept = keepsGraph
             let terms = model.evaluate(candidate, at: positions, context: context)
             let patchEnergies = terms.patchEnergies
             let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]

@@ -20,10 +20,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// surprise, and longer thinking settle instead of overshooting.
     public var landscapeWeight: Float
     public var smoothL1Beta: Float
+    /// Share of each batch replaced by windows from a replay buffer, which start thinking from the
+    /// prediction reached on them before (see `ReplayBuffer`); 0 = none.
+    public var replayShare: Float = 0
 
     public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
                 truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
-                landscapeWeight: Float = 1, smoothL1Beta: Float = 1) {
+                landscapeWeight: Float = 1, smoothL1Beta: Float = 1, replayShare: Float = 0) {
         self.thinkingSteps = thinkingSteps
         self.extraSteps = extraSteps
         self.stepScaleSpread = stepScaleSpread
@@ -33,6 +36,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.calibrationWeight = calibrationWeight
         self.landscapeWeight = landscapeWeight
         self.smoothL1Beta = smoothL1Beta
+        self.replayShare = replayShare
     }
 }
 
@@ -85,20 +89,25 @@ extension TrainingOptions {
 /// A model that can be trained on windows of context + 1 frame embeddings.
 public protocol TrainableModel: Layer {
     var config: ModelConfig { get }
-    /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones before).
-    func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
+    /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones
+    /// before), and the predictions [batch, seq, embedding] it reached, detached, for a replay
+    /// buffer (nil for a model that does not think). `replayedStarts` [r, seq, embedding], if
+    /// given, is where thinking starts for the last r windows instead of the recipe's start.
+    func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
+                      using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?)
 }
 
 extension TrainableModel {
     /// The loss with the batch's random choices drawn from `generator` first.
     public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
-        trainingLoss(windows, options: options, draw: options.draw(using: &generator), using: &generator)
+        let result = trainingLoss(windows, replayedStarts: nil, options: options, draw: options.draw(using: &generator), using: &generator)
+        return (result.loss, result.stats)
     }
 }
 
 extension EnergyModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw,
-                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?) {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let positions = Array(1...length)
@@ -106,7 +115,11 @@ extension EnergyModel: TrainableModel {
         let thinker = Thinker(model: self)
         let thinking = ThinkingOptions(steps: draw.thinkingSteps, start: options.start, stepScale: draw.stepScale,
                                        langevinNoise: options.langevinNoise, differentiable: true, truncated: options.truncated)
-        let start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        var start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        if let replayedStarts {
+            let fresh = windows.shape[0] - replayedStarts.shape[0]
+            start = fresh == 0 ? replayedStarts : concat([start.sliced(axis: 0, 0..<fresh), replayedStarts], axis: 0)
+        }
         let thought = thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: false, using: &generator)
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
@@ -120,7 +133,7 @@ extension EnergyModel: TrainableModel {
         // With both weights zero this is the reference recipe, thinking loss only: skip the pass.
         if options.landscapeWeight == 0 && options.calibrationWeight == 0 {
             stats.loss = reconstruction.item
-            return (reconstruction, stats)
+            return (reconstruction, stats, thought.prediction.detached())
         }
         // Landscape: the bowl's centre seen from a point p, p − Δ(x, p) = a + r(x, p), is pulled
         // toward the real frame at the points thinking evaluated (ŷ⁰ … ŷᴷ⁻¹, already in its graph,
@@ -159,13 +172,13 @@ extension EnergyModel: TrainableModel {
         stats.loss = loss.item
         stats.calibrationLoss = calibrationLoss.item
         stats.landscapeLoss = landscapeLoss.item
-        return (loss, stats)
+        return (loss, stats, final)
     }
 }
 
 extension BaselineModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, draw: BatchDraw,
-                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?) {
         let length = windows.shape[1] - 1
         let prediction = self(windows.sliced(axis: 1, 0..<length))
         let loss = smoothL1Loss(prediction, windows.sliced(axis: 1, 1..<(length + 1)), beta: options.smoothL1Beta)
@@ -173,7 +186,7 @@ extension BaselineModel: TrainableModel {
         stats.loss = loss.item
         stats.firstStepLoss = stats.loss
         stats.lastStepLoss = stats.loss
-        return (loss, stats)
+        return (loss, stats, nil)
     }
 }
 
@@ -186,6 +199,9 @@ public struct Trainer<Model: TrainableModel> {
     /// Parts each batch is split into and run side by side (see `step`); 1 runs it whole, with
     /// every op split over the cores instead.
     public var shards = 2
+    /// Earlier windows and the predictions reached on them, when `options.replayShare` > 0;
+    /// created on the first step, holding two batches.
+    public var replay: ReplayBuffer?
 
     public init(model: Model, optimizer: AdamW, options: TrainingOptions, seed: UInt64) {
         self.model = model
@@ -199,20 +215,41 @@ public struct Trainer<Model: TrainableModel> {
     /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
     /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
     /// the machine, so the same seed gives the same model everywhere.
+    /// With replay on, the last windows of the batch are swapped for replayed ones (at least one
+    /// fresh window stays), and every window's prediction then goes into the buffer.
     public mutating func step(_ windows: Tensor) -> TrainingStats {
+        var windows = windows
         let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
+        var replayedStarts: Tensor?
+        if options.replayShare > 0 {
+            if replay == nil { replay = ReplayBuffer(capacity: 2 * batch) }
+            let count = Swift.min(replay!.count, batch - 1, Int((options.replayShare * Float(batch)).rounded()))
+            if count > 0 {
+                let drawn = replay!.sample(count, using: &generator)
+                windows = concat([windows.sliced(axis: 0, 0..<(batch - count)), drawn.windows], axis: 0)
+                replayedStarts = drawn.starts
+            }
+        }
+        let replayFrom = batch - (replayedStarts?.shape[0] ?? 0)
         let draw = options.draw(using: &generator)
         let seeds = (0..<shards).map { _ in generator.next() }
         let bounds = (0...shards).map { $0 * batch / shards }
         let (model, options) = (self.model, self.options)
-        var results = [(gradients: [Tensor], stats: TrainingStats)?](repeating: nil, count: shards)
+        var results = [(gradients: [Tensor], stats: TrainingStats, prediction: Tensor?)?](repeating: nil, count: shards)
         results.withUnsafeMutableBufferPointer { slots in
             dataParallel(shards) { shard in
                 var stream = SeededGenerator(seed: seeds[shard])
                 let part = shards == 1 ? windows : windows.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
-                let (loss, stats) = model.trainingLoss(part, options: options, draw: draw, using: &stream)
-                slots[shard] = (grad(of: loss, wrt: model.parameters), stats)
+                // The replayed windows at the end of the batch that fall in this shard.
+                let first = Swift.max(bounds[shard], replayFrom), end = bounds[shard + 1]
+                let starts = first < end ? replayedStarts?.sliced(axis: 0, (first - replayFrom)..<(end - replayFrom)) : nil
+                let (loss, stats, prediction) = model.trainingLoss(part, replayedStarts: starts, options: options, draw: draw, using: &stream)
+                slots[shard] = (grad(of: loss, wrt: model.parameters), stats, prediction)
             }
+        }
+        if replay != nil {
+            let predictions = results.compactMap { $0!.prediction }
+            if predictions.count == shards { replay!.add(windows: windows, predictions: concat(predictions, axis: 0)) }
         }
         let weights = (0..<shards).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
         var gradients = results[0]!.gradients

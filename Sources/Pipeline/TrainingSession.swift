@@ -60,6 +60,10 @@ public struct TrainingPlan: Sendable {
             if !(weight >= 0 && weight <= 1000) { return "\(name) weight must be between 0 and 1000, got \(weight)" }
         }
         if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
+        if options.extraSteps < 0 || options.thinkingSteps + options.extraSteps > 64 { return "extra thinking steps must be between 0 and \(64 - options.thinkingSteps)" }
+        if !(options.stepScaleSpread >= 1 && options.stepScaleSpread <= 10) { return "step-scale spread must be between 1 (off) and 10, got \(options.stepScaleSpread)" }
+        if !(options.langevinNoise >= 0 && options.langevinNoise <= 10) { return "Langevin noise must be between 0 and 10, got \(options.langevinNoise)" }
+        if !(options.replayShare >= 0 && options.replayShare <= 0.9) { return "replay share must be between 0 and 0.9, got \(options.replayShare)" }
         return nil
     }
 }
@@ -246,12 +250,13 @@ public struct TrainingSession {
 
         func snapshot<M: TrainableModel>(_ trainer: Trainer<M>) -> TrainingState {
             TrainingState(optimizerStep: trainer.optimizer.step, moments: trainer.optimizer.momentValues,
-                          samplerState: generator.stateWords, trainerState: trainer.generator.stateWords)
+                          samplerState: generator.stateWords, trainerState: trainer.generator.stateWords, replay: trainer.replay)
         }
 
         // Both kinds share the loop; only the trainer's model type differs.
         func train<M: TrainableModel>(_ trainer: inout Trainer<M>, wrap: (M) -> ModelFile.Network) throws {
             if let saved = state.training, let stream = SeededGenerator(stateWords: saved.trainerState) { trainer.generator = stream }
+            if let saved = state.training?.replay, plan.options.replayShare > 0 { trainer.replay = saved }
             while state.step < totalSteps {
                 if shouldStop() { interrupted = true; break }
                 let stepBegan = Date()

@@ -83,6 +83,73 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(loss.item, thinking + 0.5 * stats.calibrationLoss + 2 * stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
     }
 
+    /// A replayed window thinks on from the prediction stored with it, so with two trained steps
+    /// it has thought four in all; the fresh windows of the batch start from their last frame.
+    func testReplayedWindowsThinkOnFromTheirStoredPrediction() {
+        let model = Self.trained.model
+        let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 83, noise: 0.2)
+        let positions = Array(1...6)
+        let context = withoutGradient { model.observe(windows.sliced(axis: 1, 0..<6)) }
+        let thinker = Thinker(model: model)
+        var g = SeededGenerator(seed: 0)
+        let lastFrames = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &g)
+        func thought(_ steps: Int, from start: Tensor) -> Tensor {
+            thinker.infer(from: start, at: positions, context: context, options: ThinkingOptions(steps: steps), using: &g).prediction
+        }
+        let stored = thought(2, from: lastFrames).sliced(axis: 0, 2..<4)
+        var stream = SeededGenerator(seed: 3)
+        let result = model.trainingLoss(windows, replayedStarts: stored, options: TrainingOptions(thinkingSteps: 2),
+                                        draw: BatchDraw(thinkingSteps: 2, stepScale: 1), using: &stream)
+        let prediction = try! XCTUnwrap(result.prediction)
+        let expected = concat([thought(2, from: lastFrames).sliced(axis: 0, 0..<2), thought(4, from: lastFrames).sliced(axis: 0, 2..<4)], axis: 0)
+        XCTAssertGreaterThan(mseLoss(thought(2, from: lastFrames), expected).item, 1e-6, "two more steps should move the replayed windows")
+        for (a, b) in zip(prediction.scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+    }
+
+    /// With replay on, the trainer keeps every window of a batch with the prediction reached on
+    /// it, up to two batches (the oldest replaced first), and replays the share asked for.
+    func testTrainerReplaysAShareOfEachBatchFromItsBuffer() {
+        var generator = SeededGenerator(seed: 5)
+        var trainer = Trainer(model: EnergyModel(tinyConfig(), using: &generator), optimizer: AdamW(learningRate: 1e-3),
+                              options: TrainingOptions(thinkingSteps: 2, replayShare: 0.5), seed: 6)
+        let batches = (0..<3).map { rotatingWindows(batch: 4, length: 7, embedding: 16, seed: UInt64(90 + $0), noise: 0.2) }
+        _ = trainer.step(batches[0])
+        XCTAssertEqual(trainer.replay?.count, 4)
+        XCTAssertEqual(Set(trainer.replay!.windows), Set((0..<4).map { batches[0].sliced(axis: 0, $0..<($0 + 1)).scalars }))
+        _ = trainer.step(batches[1])
+        // Two of the four windows of the second batch were replays of the first.
+        let second = trainer.replay!.windows.suffix(4)
+        XCTAssertEqual(Set(second.prefix(2)), Set((0..<2).map { batches[1].sliced(axis: 0, $0..<($0 + 1)).scalars }))
+        XCTAssertTrue(second.suffix(2).allSatisfy { Set(trainer.replay!.windows.prefix(4)).contains($0) })
+        _ = trainer.step(batches[2])
+        XCTAssertEqual(trainer.replay?.count, 8, "capacity is two batches")
+        XCTAssertEqual(Set(trainer.replay!.windows.prefix(2)), Set((0..<2).map { batches[2].sliced(axis: 0, $0..<($0 + 1)).scalars }),
+                       "the oldest entries are replaced first")
+    }
+
+    /// The buffer's checkpoint form restores it exactly: the same draws come out.
+    func testReplayBufferRoundTripsThroughItsContents() {
+        var buffer = ReplayBuffer(capacity: 3)
+        for seed in 0..<2 {
+            let windows = rotatingWindows(batch: 2, length: 4, embedding: 5, seed: UInt64(seed), noise: 0.1)
+            buffer.add(windows: windows, predictions: windows.sliced(axis: 1, 1..<4) * 0.5)
+        }
+        XCTAssertEqual(buffer.count, 3)
+        let contents = buffer.contents!
+        let restored = ReplayBuffer(capacity: 3, windows: contents.windows, predictions: contents.predictions, oldest: contents.oldest)
+        XCTAssertEqual(restored, buffer)
+        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+        let (x, y) = (buffer.sample(2, using: &a), restored.sample(2, using: &b))
+        XCTAssertEqual(x.windows.scalars, y.windows.scalars)
+        XCTAssertEqual(x.starts.scalars, y.starts.scalars)
+        XCTAssertEqual(x.starts.shape, [2, 3, 5])
+        // Each drawn start is the prediction stored with its window.
+        for row in 0..<2 {
+            let window = x.windows.sliced(axis: 0, row..<(row + 1)), start = x.starts.sliced(axis: 0, row..<(row + 1))
+            XCTAssertEqual(start.scalars, (window.sliced(axis: 1, 1..<4) * 0.5).scalars)
+        }
+    }
+
     /// A batch run as two half-batches side by side gives the whole batch's loss, gradient and
     /// update when the loss holds no batch statistic (the reference recipe is a plain mean).
     func testHalfBatchesSideBySideStepLikeTheWholeBatch() {

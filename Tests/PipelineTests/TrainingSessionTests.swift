@@ -129,6 +129,42 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertGreaterThan(try weightGap(warm.output, straight), 100 * max(exactGap, 1e-7))
     }
 
+    /// With replay on, the checkpoint carries the buffer too, and the resumed run replays what
+    /// the uninterrupted one would have.
+    func testAnInterruptedRunWithReplayResumesExactly() throws {
+        func replaying(_ name: String) -> TrainingPlan {
+            var p = plan(name, steps: 6)
+            p.options.replayShare = 0.5
+            return p
+        }
+        let straightLosses = try train(replaying("straight.safetensors")).1
+        var calls = 0
+        var split = replaying("split.safetensors")
+        _ = try TrainingSession(plan: split).run(events: { _ in }, shouldStop: {
+            calls += 1
+            return calls > 3
+        })
+        let replay = try XCTUnwrap(try ModelFile(contentsOf: split.output).training?.replay, "the checkpoint carries the replay buffer")
+        XCTAssertEqual(replay.count, 16, "three batches of 8 into a buffer of two batches")
+        // The same checkpoint without its buffer, to resume as well.
+        var stripped = try SafetensorsFile(contentsOf: split.output)
+        stripped.entries = stripped.entries.filter { !$0.key.hasPrefix("replay.") }
+        var bufferless = split
+        bufferless.output = folder.appendingPathComponent("bufferless.safetensors")
+        try stripped.write(to: bufferless.output)
+
+        split.resume = true
+        split.steps = 3
+        let resumed = try train(split).1
+        XCTAssertEqual(resumed.count, 3)
+        for (a, b) in zip(resumed, straightLosses.suffix(3)) { XCTAssertEqual(a, b, accuracy: 1e-5 * b) }
+        // Without its buffer the resumed run replays nothing at first: its first loss differs.
+        bufferless.resume = true
+        bufferless.steps = 3
+        let fresh = try train(bufferless).1
+        XCTAssertGreaterThan(abs(fresh[0] - straightLosses[3]), 1e-3 * straightLosses[3])
+    }
+
     func testStoppingEarlySavesTheModel() throws {
         var calls = 0
         let summary = try TrainingSession(plan: plan("s.safetensors", steps: 1000)).run(events: { _ in }, shouldStop: {
