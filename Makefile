@@ -25,6 +25,9 @@ setup:
 ## The ffmpeg command line is only needed as the peer in `make bench`.
 setup-bench: setup
 	@dpkg -s $(BENCH_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(BENCH_PKGS); }
+	@# PyTorch for the bench's peer (Benchmarks/pytorch-peer): a local CPU wheel if the machine has one.
+	@python3 -c 'import torch' 2>/dev/null || { wheel=$$(ls /opt/wheels/torch-*cpu*.whl 2>/dev/null | head -1); \
+	  pip install -q $${wheel:-torch} 2>/dev/null || echo "(PyTorch unavailable: the bench's PyTorch peer figures are skipped)"; }
 
 ## Photographs for `make default-model`, only when missing.
 photos:

@@ -14,7 +14,11 @@ import Tensors
 ///   without the landscape and calibration terms: the algorithm the PyTorch figure is for.
 /// - `ebt_train_data_parallel_speedup`: reference-recipe windows per second with the batch split
 ///   into two halves run side by side over the same with the batch run whole.
-/// Each training figure is the median of three rounds of 12 steps, the three kinds alternating.
+/// - `pytorch_reference_train_samples_per_s` and `ebt_train_reference_recipe_vs_pytorch`: the same
+///   recipe in PyTorch, written as the reference runs it (Benchmarks/pytorch-peer), and ours over
+///   it: the target (70 where the reference does 47) is a ratio of 1.49. Skipped, with a
+///   line on stderr, when PyTorch is not installed.
+/// Each training figure is the median of three rounds of 12 steps, the kinds alternating.
 /// - `predict_next_frame_ms`: one next frame from a 16-frame context with 8 thinking steps on a
 ///   model of the default model's size (small: width 128, 4 layers, embedding 1024), observed
 ///   stream included, median of 50. `predict_next_frame_ms_base`: the same on the base model above.
@@ -35,10 +39,12 @@ func runModelBenchmarks() throws {
     // Three rounds, alternating, so the machine's load (it varies ±20% here) falls on all alike;
     // each figure is its median.
     var full: [(samplesPerSecond: Double, gflops: Double)] = [], thinkingOnly = full, wholeBatch = full
-    for _ in 0..<3 {
+    var pytorch: [Double] = []
+    for round in 0..<3 {
         full.append(trainingThroughput(&trainer, batches))
         thinkingOnly.append(trainingThroughput(&reference, batches))
         wholeBatch.append(trainingThroughput(&whole, batches))
+        if round == 0 || !pytorch.isEmpty, let peer = pytorchPeerThroughput() { pytorch.append(peer) }
     }
     func median(_ runs: [(samplesPerSecond: Double, gflops: Double)]) -> (samplesPerSecond: Double, gflops: Double) {
         runs.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[runs.count / 2]
@@ -48,6 +54,11 @@ func runModelBenchmarks() throws {
     report("ebt_train_samples_per_s_reference_recipe", median(thinkingOnly).samplesPerSecond, decimals: 1)
     report("ebt_train_gflops_reference_recipe", median(thinkingOnly).gflops, decimals: 1)
     report("ebt_train_data_parallel_speedup", median(thinkingOnly).samplesPerSecond / median(wholeBatch).samplesPerSecond)
+    if pytorch.count == 3 {
+        let peer = pytorch.sorted()[1]
+        report("pytorch_reference_train_samples_per_s", peer, decimals: 1)
+        report("ebt_train_reference_recipe_vs_pytorch", median(thinkingOnly).samplesPerSecond / peer)
+    }
 
     var small = generator
     let defaultSize = EnergyModel(ModelConfig(kind: .ebt, size: .small, embeddingSize: 1024, patchCount: 64, context: 16, thinkingSteps: 2),
@@ -64,6 +75,30 @@ private func trainingThroughput(_ trainer: inout Trainer<EnergyModel>, _ batches
     for i in 0..<steps { _ = trainer.step(batches[i % batches.count]) }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     return (Double(steps * 16) / seconds, Double(GemmCounter.floatingPointOperations - flopsBefore) / seconds / 1e9)
+}
+
+/// Windows per second of the PyTorch peer (Benchmarks/pytorch-peer), or nil when it cannot run.
+private func pytorchPeerThroughput() -> Double? {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("pytorch-peer/ebt_reference_train.py")
+    let process = Process(), output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path, "--steps", "12"]
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch {
+        FileHandle.standardError.write("pytorch peer skipped: \(error)\n".data(using: .utf8)!)
+        return nil
+    }
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("windows_per_s: ") }),
+          let value = Double(line.dropFirst("windows_per_s: ".count)) else {
+        let why = process.terminationStatus == 77 ? "PyTorch is not installed" : "it exited with status \(process.terminationStatus)"
+        FileHandle.standardError.write("pytorch peer skipped: \(why)\n".data(using: .utf8)!)
+        return nil
+    }
+    return value
 }
 
 /// Median time of one next-frame prediction (16-frame context, 8 thinking steps) over 50 runs.
