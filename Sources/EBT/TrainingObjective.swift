@@ -144,8 +144,8 @@ extension EnergyModel: TrainableModel {
         // frame) the target is the baseline's own residual, a first-order signal from the start.
         // This replaced a pass of its own at ŷᴷ and the neighbour: 7% more steps in 40 minutes for
         // as good a model (MODEL.md). The neighbour is what keeps thinking past the trained steps
-        // settling: with ŷᴷ in its place, four steps were 2.7% worse than two after 40 minutes,
-        // 1.3% with it. (A point at the truth itself, tried first, told Δ(x, y) to be y − ŷ: a
+        // settling: with ŷᴷ in its place, four steps were 2.6% worse than two after 40 minutes,
+        // 1.6% with it. (A point at the truth itself, tried first, told Δ(x, y) to be y − ŷ: a
         // target that fights the one at ŷ while ŷ is still poor.) Calibration: the level at ŷᴷ,
         // from a forward pass without a graph (it reads the state detached), learns the squared
         // error the bowl there does not explain, so the final energy ranks errors.
