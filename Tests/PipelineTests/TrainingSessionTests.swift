@@ -29,6 +29,18 @@ final class TrainingSessionTests: XCTestCase {
         return plan
     }
 
+    /// The plan writing to a copy of its checkpoint without the tensors named `prefix…` (and a
+    /// metadata entry), as a file that lacks some of the training state.
+    func copy(of plan: TrainingPlan, as name: String, dropping prefix: String, metadata key: String? = nil) throws -> TrainingPlan {
+        var file = try SafetensorsFile(contentsOf: plan.output)
+        file.entries = file.entries.filter { !$0.key.hasPrefix(prefix) }
+        if let key { file.metadata[key] = nil }
+        var copy = plan
+        copy.output = folder.appendingPathComponent(name)
+        try file.write(to: copy.output)
+        return copy
+    }
+
     func train(_ plan: TrainingPlan) throws -> (TrainingSummary, [Float]) {
         var losses: [Float] = []
         let summary = try TrainingSession(plan: plan).run(events: { event in
@@ -93,12 +105,7 @@ final class TrainingSessionTests: XCTestCase {
         let names = try checkpoint.safetensors().entries.keys.filter { $0.hasPrefix("model.") }.map { String($0.dropFirst(6)) }
         XCTAssertEqual(Set(saved.moments.keys), Set(names))
         // The same checkpoint without its optimiser state, as an older file would be.
-        var stripped = try SafetensorsFile(contentsOf: split.output)
-        stripped.metadata["training_state"] = nil
-        stripped.entries = stripped.entries.filter { !$0.key.hasPrefix("optimizer.") }
-        var warm = split
-        warm.output = folder.appendingPathComponent("warm.safetensors")
-        try stripped.write(to: warm.output)
+        var warm = try copy(of: split, as: "warm.safetensors", dropping: "optimizer.", metadata: "training_state")
 
         split.resume = true
         split.steps = 3
@@ -147,11 +154,7 @@ final class TrainingSessionTests: XCTestCase {
         let replay = try XCTUnwrap(try ModelFile(contentsOf: split.output).training?.replay, "the checkpoint carries the replay buffer")
         XCTAssertEqual(replay.count, 16, "three batches of 8 into a buffer of two batches")
         // The same checkpoint without its buffer, to resume as well.
-        var stripped = try SafetensorsFile(contentsOf: split.output)
-        stripped.entries = stripped.entries.filter { !$0.key.hasPrefix("replay.") }
-        var bufferless = split
-        bufferless.output = folder.appendingPathComponent("bufferless.safetensors")
-        try stripped.write(to: bufferless.output)
+        var bufferless = try copy(of: split, as: "bufferless.safetensors", dropping: "replay.")
 
         split.resume = true
         split.steps = 3
