@@ -289,6 +289,30 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// A checkpoint's replay buffer loads as saved, and a damaged one is refused with a reason.
+    func testCheckpointReplayBufferLoadsAndIsChecked() throws {
+        var buffer = ReplayBuffer(capacity: 4)
+        let windows = rotatingWindows(batch: 3, length: 7, embedding: 16, seed: 8)
+        buffer.add(windows: windows, predictions: windows.sliced(axis: 1, 1..<7))
+        let state = TrainingState(optimizerStep: 1, moments: [:], samplerState: [1, 2, 3, 4], trainerState: [5, 6, 7, 8], replay: buffer)
+        let good = try ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
+                                 codec: try codec(patches: 4, components: 4), training: state).safetensors()
+        XCTAssertEqual(try ModelFile(file: good, path: "m.safetensors").training?.replay, buffer)
+        var reshaped = good
+        reshaped.entries["replay.windows"] = .init(shape: [3, 6, 16], values: [Float](repeating: 0, count: 3 * 6 * 16))
+        var poisoned = good
+        poisoned.entries["replay.predictions"]!.values[5] = .infinity
+        var overfull = good
+        overfull.metadata["training_state"] = overfull.metadata["training_state"]!.replacingOccurrences(of: "\"replayCapacity\":4", with: "\"replayCapacity\":2")
+        XCTAssertNotEqual(overfull.metadata["training_state"], good.metadata["training_state"], "the edit should take")
+        for (file, expected) in [(reshaped, "'replay.windows' has shape [3, 6, 16], expected [3, 7, 16]"), (poisoned, "non-finite"),
+                                 (overfull, "replay buffer")] {
+            XCTAssertThrowsError(try ModelFile(file: file, path: "m.safetensors")) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error) should mention \(expected)")
+            }
+        }
+    }
+
     func testPythonSafetensorsOpensAModelFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-py-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
