@@ -146,27 +146,26 @@ extension EnergyModel: TrainableModel {
         // as good a model (MODEL.md). The neighbour is what keeps thinking past the trained steps
         // settling: with ŷᴷ in its place, four steps were 2.6% worse than two after 40 minutes,
         // 1.6% with it. (A point at the truth itself, tried first, told Δ(x, y) to be y − ŷ: a
-        // target that fights the one at ŷ while ŷ is still poor.) Calibration: the level at ŷᴷ,
-        // from a forward pass without a graph (it reads the state detached), learns the squared
-        // error the bowl there does not explain, so the final energy ranks errors.
+        // target that fights the one at ŷ while ŷ is still poor.) Calibration: the level at the
+        // same neighbour learns the squared error there that the bowl there does not explain, so
+        // the final energy ranks errors. It reads the neighbour's state (detached), so it needs
+        // no pass of its own: reading it at ŷᴷ cost a forward pass, 6–9% of a step, and gave the
+        // same energies' rankings to the third decimal (MODEL.md). Predictions never depend on it.
         let truth = targets.detached(), final = thought.prediction.detached()
-        let (state, correction) = withoutGradient {
-            let state = states(final, at: positions, context: context)
-            return (state, corrections(final, states: state, at: positions, context: context))
-        }
         let errorScale = withoutGradient { mseLoss(final, truth).item }.squareRoot()
         let neighbour = final + Tensor.randn(final.shape, std: Swift.max(errorScale, 1e-4), using: &generator)
-        let neighbourCorrection = corrections(neighbour, states: states(neighbour, at: positions, context: context), at: positions, context: context)
+        let state = states(neighbour, at: positions, context: context)
+        let neighbourCorrection = corrections(neighbour, states: state, at: positions, context: context)
         let points = Array(thought.candidates.prefix(thought.corrections.count)) + [neighbour]
         let landscapeTerms = zip(points, thought.corrections + [neighbourCorrection]).map { mseLoss($0 - $1, truth) }
         let landscapeLoss = landscapeTerms.dropFirst().reduce(landscapeTerms[0], +) / Float(landscapeTerms.count)
         let patches = config.patchCount, perValue = 1 / Float(config.embeddingSize / patches)
         let error = withoutGradient {
-            square(final - truth).reshaped([final.shape[0], length, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
+            square(neighbour - truth).reshaped([final.shape[0], length, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
         }
         let level = level(of: state, features: levelFeatures(at: positions, context: context))
         // Compared per embedding value, so the weight means the same whatever the patch size.
-        let calibrationLoss = mseLoss((level + bowl(of: correction).detached()) * perValue, error * perValue)
+        let calibrationLoss = mseLoss((level + bowl(of: neighbourCorrection).detached()) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight
 
         stats.loss = loss.item

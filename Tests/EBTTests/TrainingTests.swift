@@ -50,7 +50,8 @@ final class TrainingTests: XCTestCase {
     /// The landscape loss is the mean, over the points thinking evaluated (ŷ⁰ … ŷᴷ⁻¹) and one
     /// neighbour of the prediction, of the squared distance from the bowl's centre ŷᵏ − Δᵏ to the
     /// real frame; at ŷ⁰, the last frame, that centre is a + r(x, a), the baseline's residual
-    /// prediction. The loss is the thinking loss plus the two weighted terms.
+    /// prediction. Calibration compares the energy at the same neighbour with half its squared
+    /// error, patch by patch. The loss is the thinking loss plus the two weighted terms.
     func testLandscapeScoresTheBowlCentreAlongThinkingAndNearThePrediction() {
         let model = Self.trained.model
         let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 81, noise: 0.2)
@@ -79,6 +80,15 @@ final class TrainingTests: XCTestCase {
         let expected = centres.map { mseLoss($0, truth).item }.reduce(0, +) / 3
         XCTAssertGreaterThan(expected, 1e-4)
         XCTAssertEqual(stats.landscapeLoss, expected, accuracy: 1e-5 * max(1, expected))
+        // Calibration: the energy at the neighbour against half its squared error, per patch and
+        // per embedding value (4 patches of 4 values here).
+        let calibration = withoutGradient { () -> Float in
+            let energy = model.patchEnergies(neighbour, at: positions, context: context)
+            let error = square(neighbour - truth).reshaped([4, 6, 4, 4]).sum(axis: -1) * 0.5
+            return mseLoss(energy * 0.25, error * 0.25).item
+        }
+        XCTAssertGreaterThan(calibration, 1e-6)
+        XCTAssertEqual(stats.calibrationLoss, calibration, accuracy: 1e-4 * calibration)
         let thinking = (stats.firstStepLoss + stats.lastStepLoss) / 2
         XCTAssertEqual(loss.item, thinking + 0.5 * stats.calibrationLoss + 2 * stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
     }
