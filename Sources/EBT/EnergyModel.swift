@@ -7,9 +7,12 @@ import Foundation
 public struct ObservedContext {
     /// Each block's rotated keys and values of the observed frames, [batch, seq, heads, headSize].
     public var keyValues: [KeyValues]
-    /// The observed embeddings themselves, [batch, seq, embedding].
+    /// The observed embeddings themselves, [batch, seq, patches·components].
     public var frames: Tensor
+    /// The grid the frames' patches sit in.
+    public var layout: PatchLayout
     public var length: Int { frames.shape[1] }
+    public var batch: Int { frames.shape[0] }
 
     /// The observed frame just before each of `positions` (each in 1...length), [batch, count, embedding]:
     /// copy-last's guess, the anchor of the bowl.
@@ -39,20 +42,21 @@ public struct EnergyTerms {
     public var patchEnergies: Tensor { bowl + level }
 }
 
-/// E(context, candidate): an autoregressive, continuous-state energy-based transformer.
+/// E(context, candidate): an autoregressive, continuous-state energy-based transformer over
+/// patches.
 ///
-/// Two streams share one backbone. The observed stream is causal over frames x₀…x_{S−1}. The
-/// predicted stream holds candidates; the candidate for frame q sits at position q and attends to
-/// the observed frames before q and to itself, never to another candidate, so every candidate's
-/// energy is independent of the others and of later frames.
+/// Every patch position of the frame is its own sequence (`PatchTokens`): its tokens read the
+/// 3x3 neighbourhood of each observed frame, and a causal transformer runs over that patch's
+/// history. The same weights serve every position of any grid, so the model is local,
+/// translation-equivariant and free of the frame's shape. The candidate for frame q, read the same
+/// way as an observed frame (its neighbourhood, and its change from frame q−1), attends to the
+/// patch's observed frames before q and to itself, never to another candidate.
 ///
-/// The energy head is structured (a change from the design's single linear output, made because a
-/// plain scalar head left thinking unable to learn within minutes: its ∇ŷE started tiny and
-/// random, and training shrank it rather than shaping it). From each candidate's final state the
-/// head reads a change r (one value per embedding dimension) and a level c (one per patch):
+/// From each candidate patch's final state the head reads a change r (one value per code of the
+/// patch) and a level c:
 ///
-///     Δ(x, ŷ) = ŷ − x_last − r(x, ŷ)
-///     E(x, ŷ) = Σ_patches [ ½ Σ_k Δ_pk(x, ŷ)² + c_p(x, ŷ) ]
+///     Δ_p(x, ŷ) = ŷ_p − x_last,p − r_p(x, ŷ)
+///     E(x, ŷ) = Σ_p [ ½ ‖Δ_p(x, ŷ)‖² + c_p(x, ŷ) ]
 ///
 /// The bowl term is low where the model finds the candidate compatible with the context; at the
 /// start of training it is centred on the last frame (so thinking starts as copy-last), and its
@@ -83,18 +87,23 @@ public struct EnergyModel: Layer {
         backbone = Backbone(config, using: &generator)
         candidateMarker = Tensor.randn([config.width], std: 0.02, using: &generator).asParameter()
         finalNorm = RMSNorm(config.width)
-        correctionHead = Linear(config.width, config.embeddingSize, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
-        energyHead = Linear(config.width, config.patchCount, std: 0.02, using: &generator)
+        correctionHead = Linear(config.width, config.components, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
+        energyHead = Linear(config.width, 1, std: 0.02, using: &generator)
         levelFeatureWeights = Tensor.zeros([LevelFeatures.count]).asParameter()
         logStepSize = Tensor(shape: [1], scalars: [Foundation.log(config.initialStepSize)]).asParameter()
     }
 
     public var stepSize: Tensor { exp(logStepSize) }
 
-    /// Runs the observed stream once; pass the result to every `patchEnergies` call for this context.
-    public func observe(_ frames: Tensor) -> ObservedContext {
-        ObservedContext(keyValues: backbone.observe(frames, wantsOutput: false).keyValues, frames: frames)
+    /// Runs the observed stream of frames [batch, seq, patches·components] laid out in `layout`
+    /// once; pass the result to every `patchEnergies` call for this context.
+    public func observe(_ frames: Tensor, layout: PatchLayout) -> ObservedContext {
+        let tokens = backbone.tokens(frames, layout: layout, components: config.components)
+        return ObservedContext(keyValues: backbone.observe(tokens, wantsOutput: false).keyValues, frames: frames, layout: layout)
     }
+
+    /// `observe` on frames of the grid the model was trained on.
+    public func observe(_ frames: Tensor) -> ObservedContext { observe(frames, layout: config.trainingLayout) }
 
     /// Per-patch energies [batch, count, patches] of candidates [batch, count, embedding], where
     /// candidate j is a guess for frame `positions[j]` (which must lie in 1...context.length).
@@ -115,10 +124,11 @@ public struct EnergyModel: Layer {
     /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features]: constants
     /// of the context, like the state the level reads.
     public func levelFeatures(at positions: [Int], context: ObservedContext) -> Tensor {
+        let patches = context.layout.patches
         let values = LevelFeatures.compute(last: context.previousFrames(at: positions).scalars,
                                            previous: context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars,
-                                           embedding: config.embeddingSize, patches: config.patchCount, columns: config.gridColumns)
-        return Tensor(shape: [context.frames.shape[0], positions.count, config.patchCount, LevelFeatures.count], scalars: values)
+                                           embedding: patches * config.components, patches: patches, columns: context.layout.columns)
+        return Tensor(shape: [context.batch, positions.count, patches, LevelFeatures.count], scalars: values)
     }
 
     /// Δ(x, ŷ) = ŷ − a − r(state): how far each candidate is from the anchor a (the last frame,
@@ -133,17 +143,20 @@ public struct EnergyModel: Layer {
     /// start: a linear start over a last-frame bowl got its early gains from a step size below 1
     /// that kept part of the start, so more thinking, walking to the bowl's centre, made it worse.
     public func corrections(_ candidates: Tensor, states: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
-        candidates - context.anchors(at: positions, for: config.start) - correctionHead(states)
+        candidates - context.anchors(at: positions, for: config.start)
+            - PatchTokens.framewise(correctionHead(states), batch: context.batch, patches: context.layout.patches)
     }
 
-    /// Each candidate's final state [batch, count, width] after the blocks and the final norm.
+    /// Each candidate patch's final state [batch·patches, count, width] after the blocks and the final norm.
     public func states(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
         precondition(candidates.shape[1] == positions.count, "\(candidates.shape[1]) candidates for \(positions.count) positions")
         let observed = context.length
         let mask = AttentionMask.additive(rows: positions.count, columns: observed + positions.count) { row, column in
             column < observed ? column < positions[row] : column - observed == row
         }
-        var h = backbone.inputProjection(candidates) + candidateMarker
+        let tokens = backbone.tokens(candidates, previous: context.previousFrames(at: positions), layout: context.layout,
+                                     components: config.components)
+        var h = backbone.inputProjection(tokens) + candidateMarker
         for (block, prefix) in zip(backbone.blocks, context.keyValues) {
             h = block.forward(h, positions: positions, mask: mask, prefix: prefix).output
         }
@@ -152,7 +165,7 @@ public struct EnergyModel: Layer {
 
     /// The bowl term per patch, [batch, count, patches], of corrections Δ [batch, count, embedding].
     public func bowl(of correction: Tensor) -> Tensor {
-        let patches = config.patchCount, values = config.embeddingSize / patches
+        let values = config.components, patches = correction.shape[2] / values
         return square(correction).reshaped([correction.shape[0], correction.shape[1], patches, values]).sum(axis: -1) * 0.5
     }
 
@@ -162,7 +175,9 @@ public struct EnergyModel: Layer {
     /// bend the backbone toward predicting error instead of the frame. It is a calibrated
     /// read-out of how unsure the model is, and only the calibration loss trains it.
     public func level(of state: Tensor, features: Tensor) -> Tensor {
-        energyHead(state.detached()) + (features.detached() * levelFeatureWeights).sum(axis: -1)
+        let (batch, patches) = (features.shape[0], features.shape[2])
+        return PatchTokens.framewise(energyHead(state.detached()), batch: batch, patches: patches).reshaped(Array(features.shape.dropLast()))
+            + (features.detached() * levelFeatureWeights).sum(axis: -1)
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.

@@ -33,6 +33,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// it was recorded, which all started from the last frame (see `start`).
     public var thinkingStart: ThinkingStart?
 
+    /// Code values per patch: what each patch token carries of one frame.
+    public var components: Int { embeddingSize / patchCount }
+
+    /// The grid of the frames the model was trained on (it runs on any grid).
+    public var trainingLayout: PatchLayout { PatchLayout(rows: patchCount / gridColumns, columns: gridColumns) }
+
+    /// Pixels on the long side of the frames the model works on; each clip is read at this size
+    /// with its own aspect ratio (`PatchGrid.working`). nil in files written before it existed,
+    /// whose models read every clip at the codec's own (square) grid.
+    public var workingLongSide: Int?
+
     /// Where thinking starts: the training start, else the last frame.
     public var start: ThinkingStart { thinkingStart ?? .lastFrame }
 
@@ -45,7 +56,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     public init(kind: Kind = .ebt, size: Size = .small, embeddingSize: Int, patchCount: Int, context: Int = 16,
                 thinkingSteps: Int = 2, initialStepSize: Float = 1, patchColumns: Int? = nil,
-                thinkingStart: ThinkingStart? = nil) {
+                thinkingStart: ThinkingStart? = nil, workingLongSide: Int? = nil) {
         let (width, layers, heads): (Int, Int, Int)
         switch size {
         case .tiny: (width, layers, heads) = (64, 2, 2)
@@ -54,12 +65,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         self.init(kind: kind, embeddingSize: embeddingSize, patchCount: patchCount, width: width, layers: layers,
                   heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize,
-                  patchColumns: patchColumns, thinkingStart: thinkingStart)
+                  patchColumns: patchColumns, thinkingStart: thinkingStart, workingLongSide: workingLongSide)
     }
 
     public init(kind: Kind, embeddingSize: Int, patchCount: Int, width: Int, layers: Int, heads: Int,
                 hiddenSize: Int? = nil, context: Int, thinkingSteps: Int, initialStepSize: Float, patchColumns: Int? = nil,
-                thinkingStart: ThinkingStart? = nil) {
+                thinkingStart: ThinkingStart? = nil, workingLongSide: Int? = nil) {
         self.kind = kind
         self.embeddingSize = embeddingSize
         self.patchCount = patchCount
@@ -73,6 +84,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initialStepSize = initialStepSize
         self.patchColumns = patchColumns
         self.thinkingStart = thinkingStart
+        self.workingLongSide = workingLongSide
     }
 
     /// Why this configuration cannot be built, or nil.
@@ -89,6 +101,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(initialStepSize > 0) { return "initial step size must be positive" }
         if let patchColumns, patchColumns < 1 || patchCount % patchColumns != 0 {
             return "\(patchCount) patches do not fill rows of \(patchColumns)"
+        }
+        if let workingLongSide, workingLongSide < 8 || workingLongSide > 4096 {
+            return "working size \(workingLongSide) must be between 8 and 4096 pixels"
         }
         return nil
     }

@@ -65,12 +65,6 @@ public struct ModelFile {
         if let training {
             var counters = TrainingState.Counters(optimizerStep: training.optimizerStep, samplerState: training.samplerState,
                                                   trainerState: training.trainerState)
-            if let replay = training.replay, let contents = replay.contents {
-                counters.replayCapacity = replay.capacity
-                counters.replayOldest = contents.oldest
-                file.entries["replay.windows"] = .init(shape: contents.windows.shape, values: contents.windows.scalars)
-                file.entries["replay.predictions"] = .init(shape: contents.predictions.shape, values: contents.predictions.scalars)
-            }
             file.metadata["training_state"] = String(decoding: try encoder.encode(counters), as: UTF8.self)
             for (name, tensor) in network.namedParameters {
                 guard let moments = training.moments[name] else { continue }
@@ -145,26 +139,8 @@ public struct ModelFile {
                 moments[name] = (first, second)
             }
             training = TrainingState(optimizerStep: counters.optimizerStep, moments: moments,
-                                     samplerState: counters.samplerState, trainerState: counters.trainerState,
-                                     replay: try Self.replayBuffer(in: file, counters: counters, config: network.config, path: path))
+                                     samplerState: counters.samplerState, trainerState: counters.trainerState)
         }
         notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
-    }
-
-    /// A checkpoint's replay buffer, checked against the model's context and embedding size.
-    static func replayBuffer(in file: SafetensorsFile, counters: TrainingState.Counters, config: ModelConfig,
-                             path: String) throws -> ReplayBuffer? {
-        guard let capacity = counters.replayCapacity, let stored = file.entries["replay.windows"] else { return nil }
-        let count = stored.shape.first ?? 0
-        guard capacity > 0, count > 0, count <= capacity, (0..<capacity).contains(counters.replayOldest ?? 0) else {
-            throw ModelFileError.corrupt(path, reason: "unreadable replay buffer")
-        }
-        let windows = try file.entry("replay.windows", shape: [count, config.context + 1, config.embeddingSize], path: path)
-        let predictions = try file.entry("replay.predictions", shape: [count, config.context, config.embeddingSize], path: path)
-        guard windows.values.allSatisfy(\.isFinite), predictions.values.allSatisfy(\.isFinite) else {
-            throw ModelFileError.corrupt(path, reason: "replay buffer holds non-finite values")
-        }
-        return ReplayBuffer(capacity: capacity, windows: Tensor(shape: windows.shape, scalars: windows.values),
-                            predictions: Tensor(shape: predictions.shape, scalars: predictions.values), oldest: counters.replayOldest ?? 0)
     }
 }

@@ -29,7 +29,7 @@ public enum OneStepEvaluation {
             let thinker = Thinker(model: model)
             var generator = SeededGenerator(seed: 0)
             let start = thinker.initialCandidates(model.config.start, positions: positions, context: context, using: &generator)
-            let thought = FrozenEnergy(model).think(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps))
+            let thought = thinker.infer(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps))
             return Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
                           linear: linear, energy: thought.energies.last!.mean().item)
         }

@@ -46,47 +46,48 @@ public struct FramePrediction: Sendable {
 /// Predicts the next frame from a context of embeddings, with either kind of model.
 public struct Predictor {
     public let network: ModelFile.Network
-    /// The EBT's weights laid out for thinking without the autodiff graph (nil for the baseline).
-    let frozen: FrozenEnergy?
 
     public init(network: ModelFile.Network) {
         self.network = network
-        if case .ebt(let model) = network { frozen = FrozenEnergy(model) } else { frozen = nil }
     }
 
     public var config: ModelConfig { network.config }
 
-    /// The next frame after `frames` ([count, embedding] values, oldest first; only the last
-    /// `config.context` are used).
-    public func predictNext(after frames: [[Float]], options: PredictionOptions) -> FramePrediction {
+    /// The next frame after `frames` ([count, patches·components] values, oldest first; only the
+    /// last `config.context` are used) laid out in `layout` (nil: the grid the model was trained on).
+    public func predictNext(after frames: [[Float]], layout: PatchLayout? = nil, options: PredictionOptions) -> FramePrediction {
         precondition(!frames.isEmpty, "prediction needs at least one context frame")
         let recent = Array(frames.suffix(config.context))
-        let e = config.embeddingSize
+        let layout = layout ?? config.trainingLayout, e = recent[0].count
         let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
         switch network {
         case .baseline(let model):
-            let next = withoutGradient { model(context).sliced(axis: 1, (recent.count - 1)..<recent.count) }
+            let next = withoutGradient { model(context, layout: layout).sliced(axis: 1, (recent.count - 1)..<recent.count) }
             return FramePrediction(embedding: next.scalars, energyTrace: [], patchEnergies: [], patchSpread: [])
         case .ebt(let model):
-            return think(model, context: context, options: options)
+            return think(model, context: context, layout: layout, options: options)
         }
     }
 
     /// The energy the model gives to a *known* next frame: high when the frame surprises it.
-    public func energy(of candidate: [Float], after frames: [[Float]]) -> (energy: Float, patchEnergies: [Float])? {
-        guard case .ebt(let model) = network, let frozen else { return nil }
+    public func energy(of candidate: [Float], after frames: [[Float]], layout: PatchLayout? = nil) -> (energy: Float, patchEnergies: [Float])? {
+        guard case .ebt(let model) = network else { return nil }
         let recent = Array(frames.suffix(config.context))
-        let context = Tensor(shape: [1, recent.count, config.embeddingSize], scalars: recent.flatMap { $0 })
-        let observed = withoutGradient { model.observe(context) }
-        let terms = frozen.patchEnergies(Tensor(shape: [1, 1, config.embeddingSize], scalars: candidate), at: [recent.count],
-                                         context: observed).scalars
+        let layout = layout ?? config.trainingLayout, e = candidate.count
+        let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
+        let terms = withParametersFrozen {
+            withoutGradient {
+                model.patchEnergies(Tensor(shape: [1, 1, e], scalars: candidate), at: [recent.count],
+                                    context: model.observe(context, layout: layout)).scalars
+            }
+        }
         return (terms.reduce(0, +), terms)
     }
 
-    func think(_ model: EnergyModel, context frames: Tensor, options: PredictionOptions) -> FramePrediction {
-        let count = max(options.samples, 1), e = config.embeddingSize, position = frames.shape[1]
+    func think(_ model: EnergyModel, context frames: Tensor, layout: PatchLayout, options: PredictionOptions) -> FramePrediction {
+        let count = max(options.samples, 1), e = frames.shape[2], position = frames.shape[1]
         var generator = SeededGenerator(seed: options.seed)
-        let context = withoutGradient { model.observe(frames) }
+        let context = withoutGradient { model.observe(frames, layout: layout) }
         let thinker = Thinker(model: model)
         let positions = [Int](repeating: position, count: count)
         // Samples share one context: they are candidates for the same frame, which attend to the
@@ -98,11 +99,11 @@ public struct Predictor {
             start = start + Tensor(shape: [1, count, e], scalars: noise)
         }
         let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start, tolerance: options.tolerance)
-        let thought = frozen!.think(from: start, at: positions, context: context, options: thinking)
+        let thought = thinker.infer(from: start, at: positions, context: context, options: thinking)
         let finalEnergies = thought.energies.last!.scalars
         let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
         let prediction = thought.prediction.detached().scalars
-        let patches = config.patchCount, k = e / patches
+        let patches = layout.patches, k = e / patches
         var spread: [Float] = []
         if count > 1 {
             spread = (0..<patches).map { p in
@@ -127,11 +128,11 @@ public struct Predictor {
     }
 
     /// Predicts `horizon` frames one after another, each prediction joining the context.
-    public func rollout(after frames: [[Float]], horizon: Int, options: PredictionOptions) -> [FramePrediction] {
+    public func rollout(after frames: [[Float]], layout: PatchLayout? = nil, horizon: Int, options: PredictionOptions) -> [FramePrediction] {
         var context = frames
         var predictions: [FramePrediction] = []
         for _ in 0..<horizon {
-            let next = predictNext(after: context, options: options)
+            let next = predictNext(after: context, layout: layout, options: options)
             predictions.append(next)
             context.append(next.embedding)
         }
@@ -159,30 +160,32 @@ public struct BatchPrediction {
 extension Predictor {
     /// Predicts the frame after each context in `contexts` [count, length, embedding]; with `actual`
     /// [count, embedding], also scores the frames that really came next.
-    public func predictNext(contexts: Tensor, actual: Tensor?, options: PredictionOptions) -> BatchPrediction {
+    public func predictNext(contexts: Tensor, actual: Tensor?, layout: PatchLayout? = nil, options: PredictionOptions) -> BatchPrediction {
         let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
+        let layout = layout ?? config.trainingLayout
         switch network {
         case .baseline(let model):
-            let next = withoutGradient { model(contexts).sliced(axis: 1, (length - 1)..<length).reshaped([count, e]) }
+            let next = withoutGradient { model(contexts, layout: layout).sliced(axis: 1, (length - 1)..<length).reshaped([count, e]) }
             return BatchPrediction(predictions: next, energies: [], surpriseEnergies: [])
         case .ebt(let model):
             var generator = SeededGenerator(seed: options.seed)
-            let context = withoutGradient { model.observe(contexts) }
+            let context = withoutGradient { model.observe(contexts, layout: layout) }
             let thinker = Thinker(model: model)
             let start = thinker.initialCandidates(options.start ?? config.start, positions: [length], context: context, using: &generator)
-            let thought = frozen!.think(from: start, at: [length], context: context,
-                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start, tolerance: options.tolerance))
+            let thought = thinker.infer(from: start, at: [length], context: context,
+                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start,
+                                                                 tolerance: options.tolerance))
             let surprise = actual.map { frames in
-                frozen!.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars
+                withParametersFrozen { withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars } }
             } ?? []
             let patchEnergies = thought.patchEnergies.last!
             var result = BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),
                                          energies: patchEnergies.sum(axis: -1).scalars,
-                                         surpriseEnergies: Self.frameTotals(surprise, patches: config.patchCount))
+                                         surpriseEnergies: Self.frameTotals(surprise, patches: layout.patches))
             result.patchEnergies = patchEnergies.scalars
             result.surprisePatchEnergies = surprise
             let lastFrames = withoutGradient { contexts.sliced(axis: 1, (length - 1)..<length) }.scalars
-            result.patchShifts = Self.patchShifts(result.predictions.scalars, last: lastFrames, patches: config.patchCount, embeddingSize: e)
+            result.patchShifts = Self.patchShifts(result.predictions.scalars, last: lastFrames, patches: layout.patches, embeddingSize: e)
             return result
         }
     }

@@ -15,10 +15,6 @@ public enum ThinkingStart: String, Codable, CaseIterable, Sendable {
 public struct ThinkingOptions {
     public var steps: Int
     public var start: ThinkingStart
-    /// Multiplies the learned step size α (training draws it from [1/s, s]).
-    public var stepScale: Float
-    /// Standard deviation of the Langevin noise added after each step (training only, usually).
-    public var langevinNoise: Float
     /// Keep the graph through the steps so a loss on the trajectory trains the weights (exact
     /// second-order derivatives). Off at inference, where only ∇ŷE is needed.
     public var differentiable: Bool
@@ -27,12 +23,10 @@ public struct ThinkingOptions {
     /// Stop early once the energy falls by less than this (relative) between steps; nil = never.
     public var tolerance: Float?
 
-    public init(steps: Int, start: ThinkingStart = .lastFrame, stepScale: Float = 1, langevinNoise: Float = 0,
-                differentiable: Bool = false, truncated: Bool = false, tolerance: Float? = nil) {
+    public init(steps: Int, start: ThinkingStart = .lastFrame, differentiable: Bool = false, truncated: Bool = false,
+                tolerance: Float? = nil) {
         self.steps = steps
         self.start = start
-        self.stepScale = stepScale
-        self.langevinNoise = langevinNoise
         self.differentiable = differentiable
         self.truncated = truncated
         self.tolerance = tolerance
@@ -53,7 +47,7 @@ public struct Thought {
     public var energies: [Tensor] { patchEnergies.map { $0.sum(axis: -1) } }
 }
 
-/// Predicts by energy minimisation: ŷᵏ⁺¹ = ŷᵏ − α·s·∇ŷ E(x, ŷᵏ) (+ σε).
+/// Predicts by energy minimisation: ŷᵏ⁺¹ = ŷᵏ − α·∇ŷ E(x, ŷᵏ).
 public struct Thinker {
     public var model: EnergyModel
 
@@ -74,12 +68,11 @@ public struct Thinker {
     }
 
     /// Runs the steps from `start` and, when `finalEnergy`, evaluates the energy at the result.
-    public func think<G: RandomNumberGenerator>(from start: Tensor, at positions: [Int], context: ObservedContext,
-                                                options: ThinkingOptions, finalEnergy: Bool,
-                                                using generator: inout G) -> Thought {
+    public func think(from start: Tensor, at positions: [Int], context: ObservedContext, options: ThinkingOptions,
+                      finalEnergy: Bool) -> Thought {
         var candidate = start.requiringGradient()
         var thought = Thought(candidates: [candidate], patchEnergies: [])
-        let alpha = model.stepSize * options.stepScale
+        let alpha = model.stepSize
         var previousKept = true
         for step in 0..<options.steps {
             let keepsGraph = options.differentiable && (!options.truncated || step == options.steps - 1)
@@ -90,10 +83,7 @@ public struct Thinker {
             let terms = model.evaluate(candidate, at: positions, context: context)
             let patchEnergies = terms.patchEnergies
             let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]
-            var next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }
-            if options.langevinNoise > 0 {
-                next = next + Tensor.randn(next.shape, std: options.langevinNoise, using: &generator)
-            }
+            let next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }
             thought.patchEnergies.append(keepsGraph ? patchEnergies : patchEnergies.detached())
             thought.corrections.append(keepsGraph ? terms.correction : terms.correction.detached())
             thought.candidates.append(next)
@@ -113,12 +103,11 @@ public struct Thinker {
 
     /// Inference: thinks with the weights frozen (only ∇ŷE is needed, no graph through them) and
     /// evaluates the energy at the result, which is the prediction's uncertainty.
-    public func infer<G: RandomNumberGenerator>(from start: Tensor, at positions: [Int], context: ObservedContext,
-                                                options: ThinkingOptions, using generator: inout G) -> Thought {
+    public func infer(from start: Tensor, at positions: [Int], context: ObservedContext, options: ThinkingOptions) -> Thought {
         var options = options
         options.differentiable = false
         return withParametersFrozen {
-            think(from: start, at: positions, context: context, options: options, finalEnergy: true, using: &generator)
+            think(from: start, at: positions, context: context, options: options, finalEnergy: true)
         }
     }
 }

@@ -4,11 +4,6 @@ import Tensors
 /// Knobs of the EBT's training recipe (see "The EBT, precisely" in DESIGN.md).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     public var thinkingSteps: Int
-    /// Each batch thinks for thinkingSteps + a random 0...extraSteps steps.
-    public var extraSteps: Int
-    /// α is scaled by a factor drawn log-uniformly from [1/s, s] each batch.
-    public var stepScaleSpread: Float
-    public var langevinNoise: Float
     public var truncated: Bool
     public var start: ThinkingStart
     /// Weight of the loss pulling each per-patch energy term toward half that patch's actual
@@ -20,23 +15,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// surprise, and longer thinking settle instead of overshooting.
     public var landscapeWeight: Float
     public var smoothL1Beta: Float
-    /// Share of each batch replaced by windows from a replay buffer, which start thinking from the
-    /// prediction reached on them before (see `ReplayBuffer`); 0 = none.
-    public var replayShare: Float = 0
 
-    public init(thinkingSteps: Int = 2, extraSteps: Int = 0, stepScaleSpread: Float = 1, langevinNoise: Float = 0,
-                truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
-                landscapeWeight: Float = 1, smoothL1Beta: Float = 1, replayShare: Float = 0) {
+    public init(thinkingSteps: Int = 2, truncated: Bool = false, start: ThinkingStart = .lastFrame, calibrationWeight: Float = 1,
+                landscapeWeight: Float = 1, smoothL1Beta: Float = 1) {
         self.thinkingSteps = thinkingSteps
-        self.extraSteps = extraSteps
-        self.stepScaleSpread = stepScaleSpread
-        self.langevinNoise = langevinNoise
         self.truncated = truncated
         self.start = start
         self.calibrationWeight = calibrationWeight
         self.landscapeWeight = landscapeWeight
         self.smoothL1Beta = smoothL1Beta
-        self.replayShare = replayShare
     }
 }
 
@@ -71,56 +58,24 @@ public struct TrainingStats: Sendable {
     }
 }
 
-/// The random choices of the recipe that a whole batch shares: how long it thinks and how the
-/// step size is scaled. Drawn once per batch, so every shard of a data-parallel step agrees.
-public struct BatchDraw: Sendable {
-    public var thinkingSteps: Int
-    public var stepScale: Float
-}
-
-extension TrainingOptions {
-    public func draw<G: RandomNumberGenerator>(using generator: inout G) -> BatchDraw {
-        let spread = Foundation.log(max(stepScaleSpread, 1))
-        let steps = thinkingSteps + (extraSteps > 0 ? Int.random(in: 0...extraSteps, using: &generator) : 0)
-        return BatchDraw(thinkingSteps: steps, stepScale: spread > 0 ? Foundation.exp(Float.random(in: -spread...spread, using: &generator)) : 1)
-    }
-}
-
 /// A model that can be trained on windows of context + 1 frame embeddings.
 public protocol TrainableModel: Layer {
     var config: ModelConfig { get }
     /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones
-    /// before), and the predictions [batch, seq, embedding] it reached, detached, for a replay
-    /// buffer (nil for a model that does not think). `replayedStarts` [r, seq, embedding], if
-    /// given, is where thinking starts for the last r windows instead of the recipe's start.
-    func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
-                      using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?)
-}
-
-extension TrainableModel {
-    /// The loss with the batch's random choices drawn from `generator` first.
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
-        let result = trainingLoss(windows, replayedStarts: nil, options: options, draw: options.draw(using: &generator), using: &generator)
-        return (result.loss, result.stats)
-    }
+    /// before) of the model's training grid.
+    func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
 }
 
 extension EnergyModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
-                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?) {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let positions = Array(1...length)
         let context = observe(observed)
         let thinker = Thinker(model: self)
-        let thinking = ThinkingOptions(steps: draw.thinkingSteps, start: options.start, stepScale: draw.stepScale,
-                                       langevinNoise: options.langevinNoise, differentiable: true, truncated: options.truncated)
-        var start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
-        if let replayedStarts {
-            let fresh = windows.shape[0] - replayedStarts.shape[0]
-            start = fresh == 0 ? replayedStarts : concat([start.sliced(axis: 0, 0..<fresh), replayedStarts], axis: 0)
-        }
-        let thought = thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: false, using: &generator)
+        let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, differentiable: true, truncated: options.truncated)
+        let start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
+        let thought = thinker.think(from: start, at: positions, context: context, options: thinking, finalEnergy: false)
 
         let stepLosses = thought.candidates.dropFirst().map { smoothL1Loss($0, targets, beta: options.smoothL1Beta) }
         let reconstruction = stepLosses.dropFirst().reduce(stepLosses[0], +) / Float(stepLosses.count)
@@ -133,7 +88,7 @@ extension EnergyModel: TrainableModel {
         // With both weights zero this is the reference recipe, thinking loss only: skip the pass.
         if options.landscapeWeight == 0 && options.calibrationWeight == 0 {
             stats.loss = reconstruction.item
-            return (reconstruction, stats, thought.prediction.detached())
+            return (reconstruction, stats)
         }
         // Landscape: the bowl's centre seen from a point p, p − Δ(x, p) = a + r(x, p), is pulled
         // toward the real frame at the points thinking evaluated (ŷ⁰ … ŷᴷ⁻¹, already in its graph,
@@ -171,13 +126,12 @@ extension EnergyModel: TrainableModel {
         stats.loss = loss.item
         stats.calibrationLoss = calibrationLoss.item
         stats.landscapeLoss = landscapeLoss.item
-        return (loss, stats, final)
+        return (loss, stats)
     }
 }
 
 extension BaselineModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, replayedStarts: Tensor?, options: TrainingOptions, draw: BatchDraw,
-                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats, prediction: Tensor?) {
+    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
         let prediction = self(windows.sliced(axis: 1, 0..<length))
         let loss = smoothL1Loss(prediction, windows.sliced(axis: 1, 1..<(length + 1)), beta: options.smoothL1Beta)
@@ -185,7 +139,7 @@ extension BaselineModel: TrainableModel {
         stats.loss = loss.item
         stats.firstStepLoss = stats.loss
         stats.lastStepLoss = stats.loss
-        return (loss, stats, nil)
+        return (loss, stats)
     }
 }
 
@@ -198,9 +152,6 @@ public struct Trainer<Model: TrainableModel> {
     /// Parts each batch is split into and run side by side (see `step`); 1 runs it whole, with
     /// every op split over the cores instead.
     public var shards = 2
-    /// Earlier windows and the predictions reached on them, when `options.replayShare` > 0;
-    /// created on the first step, holding two batches.
-    public var replay: ReplayBuffer?
 
     public init(model: Model, optimizer: AdamW, options: TrainingOptions, seed: UInt64) {
         self.model = model
@@ -214,41 +165,19 @@ public struct Trainer<Model: TrainableModel> {
     /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
     /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
     /// the machine, so the same seed gives the same model everywhere.
-    /// With replay on, the last windows of the batch are swapped for replayed ones (at least one
-    /// fresh window stays), and every window's prediction then goes into the buffer.
     public mutating func step(_ windows: Tensor) -> TrainingStats {
-        var windows = windows
         let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
-        var replayedStarts: Tensor?
-        if options.replayShare > 0 {
-            if replay == nil { replay = ReplayBuffer(capacity: 2 * batch) }
-            let count = Swift.min(replay!.count, batch - 1, Int((options.replayShare * Float(batch)).rounded()))
-            if count > 0 {
-                let drawn = replay!.sample(count, using: &generator)
-                windows = concat([windows.sliced(axis: 0, 0..<(batch - count)), drawn.windows], axis: 0)
-                replayedStarts = drawn.starts
-            }
-        }
-        let replayFrom = batch - (replayedStarts?.shape[0] ?? 0)
-        let draw = options.draw(using: &generator)
         let seeds = (0..<shards).map { _ in generator.next() }
         let bounds = (0...shards).map { $0 * batch / shards }
         let (model, options) = (self.model, self.options)
-        var results = [(gradients: [Tensor], stats: TrainingStats, prediction: Tensor?)?](repeating: nil, count: shards)
+        var results = [(gradients: [Tensor], stats: TrainingStats)?](repeating: nil, count: shards)
         results.withUnsafeMutableBufferPointer { slots in
             dataParallel(shards) { shard in
                 var stream = SeededGenerator(seed: seeds[shard])
                 let part = shards == 1 ? windows : windows.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
-                // The replayed windows at the end of the batch that fall in this shard.
-                let first = Swift.max(bounds[shard], replayFrom), end = bounds[shard + 1]
-                let starts = first < end ? replayedStarts?.sliced(axis: 0, (first - replayFrom)..<(end - replayFrom)) : nil
-                let (loss, stats, prediction) = model.trainingLoss(part, replayedStarts: starts, options: options, draw: draw, using: &stream)
-                slots[shard] = (grad(of: loss, wrt: model.parameters), stats, prediction)
+                let (loss, stats) = model.trainingLoss(part, options: options, using: &stream)
+                slots[shard] = (grad(of: loss, wrt: model.parameters), stats)
             }
-        }
-        if replay != nil {
-            let predictions = results.compactMap { $0!.prediction }
-            if predictions.count == shards { replay!.add(windows: windows, predictions: concat(predictions, axis: 0)) }
         }
         let weights = (0..<shards).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
         var gradients = results[0]!.gradients

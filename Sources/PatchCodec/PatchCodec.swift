@@ -30,6 +30,15 @@ public struct PatchCodec: Equatable {
         self.scale = scale
     }
 
+    /// The same codec on frames of another grid of the same patch size: the basis describes one
+    /// patch, wherever it sits, so it serves any frame shape.
+    public func regridded(_ grid: PatchGrid) throws -> PatchCodec {
+        guard grid.patchSize == self.grid.patchSize else {
+            throw PatchCodecError.invalidGeometry("a codec of \(self.grid.patchSize)-pixel patches cannot encode \(grid.patchSize)-pixel ones")
+        }
+        return try PatchCodec(grid: grid, mean: mean, basis: basis, scale: scale)
+    }
+
     public var components: Int { scale.count }
     /// Values in one frame's embedding.
     public var embeddingSize: Int { grid.patchCount * components }

@@ -20,6 +20,20 @@ public struct PatchGrid: Equatable, Sendable {
         self.patchSize = patchSize
     }
 
+    /// The grid a model works on for a source of `sourceWidth`×`sourceHeight`: the long side
+    /// scaled to `longSide` pixels and the short side to the nearest multiple of the patch size
+    /// (at least one patch), so the source's aspect ratio is kept to within half a patch.
+    public static func working(sourceWidth: Int, sourceHeight: Int, longSide: Int, patchSize: Int) throws -> PatchGrid {
+        guard sourceWidth > 0, sourceHeight > 0, patchSize > 0, longSide >= patchSize, longSide % patchSize == 0 else {
+            throw PatchCodecError.invalidGeometry("no working grid of long side \(longSide) and patch \(patchSize) for a \(sourceWidth)x\(sourceHeight) source")
+        }
+        let long = Double(Swift.max(sourceWidth, sourceHeight)), short = Double(Swift.min(sourceWidth, sourceHeight))
+        let shortSide = Swift.max(patchSize, Int((short / long * Double(longSide) / Double(patchSize)).rounded()) * patchSize)
+        return sourceWidth >= sourceHeight
+            ? try PatchGrid(frameWidth: longSide, frameHeight: shortSide, patchSize: patchSize)
+            : try PatchGrid(frameWidth: shortSide, frameHeight: longSide, patchSize: patchSize)
+    }
+
     public var columns: Int { frameWidth / patchSize }
     public var rows: Int { frameHeight / patchSize }
     public var patchCount: Int { columns * rows }

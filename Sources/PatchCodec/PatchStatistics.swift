@@ -22,7 +22,12 @@ public struct PatchStatistics {
     }
 
     /// Adds every patch of `frameCount` RGB24 frames laid out one after the other.
-    public mutating func add(rgb: [UInt8], frameCount: Int) {
+    public mutating func add(rgb: [UInt8], frameCount: Int) { add(rgb: rgb, frameCount: frameCount, grid: grid) }
+
+    /// The same for frames of another grid with the same patch size: statistics of patches do
+    /// not depend on where the patches sat.
+    public mutating func add(rgb: [UInt8], frameCount: Int, grid: PatchGrid) {
+        precondition(grid.patchSize == self.grid.patchSize, "patches of \(grid.patchSize) added to statistics of \(self.grid.patchSize)")
         let d = grid.patchDimension, n = frameCount * grid.patchCount
         precondition(rgb.count == frameCount * grid.frameByteCount, "expected \(frameCount) frames of \(grid.frameByteCount) bytes")
         guard n > 0 else { return }

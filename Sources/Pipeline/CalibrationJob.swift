@@ -42,14 +42,15 @@ public enum CalibrationJob {
         }
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw PredictError.invalid("no video files found in \(request.inputs.joined(separator: ", "))") }
-        let config = model.config, patches = config.patchCount, f = LevelFeatures.count
+        let f = LevelFeatures.count
         var fit = LevelCalibration()
         var heldOut: [Sample] = []
         var result = CalibrationResult(model: request.model)
         for (index, clip) in clips.enumerated() {
             progress(index, clips.count)
             do {
-                let samples = try Self.samples(of: clip, model: model, codec: request.model.codec, windows: request.windowsPerClip)
+                let samples = try Self.samples(of: clip, model: model, codec: WorkingFrames.codec(for: clip, model: request.model),
+                                               windows: request.windowsPerClip)
                 result.clips += 1
                 if index % request.heldOutEvery == request.heldOutEvery - 1 {
                     heldOut += samples
@@ -80,13 +81,15 @@ public enum CalibrationJob {
             let errors = heldOut.flatMap(\.error).map(Double.init)
             let before = heldOut.flatMap(\.energy).map(Double.init)
             let after = heldOut.flatMap { sample in
-                (0..<patches).map { p in
+                sample.bowl.indices.map { p in
                     Double(sample.bowl[p] + level.readoutScale * sample.readout[p])
                         + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * level.featureWeights[$1]) }
                 }
             }
+            // Frames of different clips have different patch counts.
+            let bounds = heldOut.reduce(into: [0]) { $0.append($0.last! + $1.bowl.count) }
             func frameTotals(_ values: [Double]) -> [Double] {
-                stride(from: 0, to: values.count, by: patches).map { values[$0..<($0 + patches)].reduce(0, +) }
+                zip(bounds, bounds.dropFirst()).map { values[$0..<$1].reduce(0, +) }
             }
             result.patchSpearmanBefore = RankStatistics.spearman(before, errors)
             result.patchSpearmanAfter = RankStatistics.spearman(after, errors)
@@ -105,7 +108,8 @@ public enum CalibrationJob {
     }
 
     static func samples(of clip: URL, model: EnergyModel, codec: PatchCodec, windows: Int) throws -> [Sample] {
-        let config = model.config, context = config.context, e = config.embeddingSize, patches = config.patchCount
+        let config = model.config, context = config.context, e = codec.embeddingSize, patches = codec.grid.patchCount
+        let layout = PatchLayout(codec.grid)
         let pixels = try FrameBatch.read(clip, grid: codec.grid, maxFrames: 100_000)
         guard pixels.frames > context else {
             throw PredictError.invalid("\(clip.relativePath): \(pixels.frames) frames, calibration needs more than the context of \(context)")
@@ -119,11 +123,11 @@ public enum CalibrationJob {
             actual += embeddings[(t * e)..<((t + 1) * e)]
         }
         let windowTensor = Tensor(shape: [count, context, e], scalars: contexts)
-        let batch = Predictor(network: .ebt(model)).predictNext(contexts: windowTensor, actual: nil,
+        let batch = Predictor(network: .ebt(model)).predictNext(contexts: windowTensor, actual: nil, layout: layout,
                                                                 options: PredictionOptions(thinkingSteps: config.thinkingSteps))
         let predictions = batch.predictions.reshaped([count, 1, e])
         let (readout, bowl, features) = withoutGradient { () -> ([Float], [Float], [Float]) in
-            let observed = model.observe(windowTensor)
+            let observed = model.observe(windowTensor, layout: layout)
             let state = model.states(predictions, at: [context], context: observed)
             let bowl = model.bowl(of: model.corrections(predictions, states: state, at: [context], context: observed))
             return (model.energyHead(state).scalars, bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)

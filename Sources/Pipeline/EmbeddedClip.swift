@@ -1,12 +1,15 @@
 import Foundation
 import PatchCodec
 import VideoIO
+import EBT
 
 /// A clip as the model sees it: one embedding per (selected) frame. Frames are decoded and encoded
 /// in small chunks, so only embeddings, never a whole clip's pixels, are held in memory.
 public struct EmbeddedClip {
     public let url: URL
     public var embeddings: [[Float]]
+    /// The patch grid of every embedding.
+    public var layout: PatchLayout
     public var fps: Double
     /// Problems met while reading that did not stop it (e.g. a truncated file).
     public var warnings: [String]
@@ -33,6 +36,6 @@ public struct EmbeddedClip {
             if chunk.count >= chunkFrames * grid.frameByteCount { flush() }
         }
         flush()
-        return EmbeddedClip(url: url, embeddings: embeddings, fps: reader.metadata.fps / Double(stride), warnings: reader.warnings)
+        return EmbeddedClip(url: url, embeddings: embeddings, layout: PatchLayout(grid), fps: reader.metadata.fps / Double(stride), warnings: reader.warnings)
     }
 }

@@ -44,6 +44,8 @@ public struct ClipEvaluation: Codable, Sendable {
     public var model: Quality?
     public var copyLast: Quality?
     public var linear: Quality?
+    /// Motion-compensated extrapolation: `BlockMotion` between the last two frames, carried one frame on.
+    public var motion: Quality?
     public var baseline: Quality?
     /// Per evaluated frame, in order: clip frame index, final energy, surprise energy (of the actual
     /// frame), model pixel MSE, and whether the sidecar lists it as a surprise.
@@ -63,9 +65,18 @@ public struct ClipEvaluation: Codable, Sendable {
     /// The same with how much each patch changed between the last two context frames: a map that
     /// needs no model, against which the uncertainty map is judged as the prediction is against copy-last.
     public var patchMotionSpearman: Double?
-    /// Mean PSNR at each step of H-step rollouts, for the model and for copy-last.
+    /// Mean PSNR at each step of H-step rollouts, for the model, for copy-last and for the motion
+    /// baseline (its field between the two frames before the start, applied again at each step).
     public var horizonPSNR: [Double] = []
     public var horizonPSNRCopyLast: [Double] = []
+    public var horizonPSNRMotion: [Double] = []
+
+    /// Whether a stored record lacks what this version measures (it was written before the motion
+    /// baseline existed), so the clip is evaluated again rather than reported with gaps. (A record
+    /// missing `horizon_psnr_motion` altogether does not decode, which also means evaluating again.)
+    var isOutdated: Bool {
+        error == nil && frames > 0 && (motion == nil || (!horizonPSNR.isEmpty && horizonPSNRMotion.count != horizonPSNR.count))
+    }
 
     public var energyErrorSpearman: Double? {
         energies.isEmpty ? nil : RankStatistics.spearman(energies.map(Double.init), errors)
@@ -82,7 +93,7 @@ public struct ClipEvaluation: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case clip, error, frames, model, linear, baseline, energies, errors, surprises
+        case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
@@ -92,12 +103,13 @@ public struct ClipEvaluation: Codable, Sendable {
         case patchMotionSpearman = "patch_motion_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
+        case horizonPSNRMotion = "horizon_psnr_motion"
     }
 }
 
 /// Batch evaluation over folders of clips: one-step and H-step prediction quality against
-/// copy-last-frame, linear extrapolation and optionally a baseline model, how well energy ranks
-/// errors, and how well it flags the sidecars' surprise frames.
+/// copy-last-frame, linear extrapolation, block-motion extrapolation and optionally a baseline
+/// model, how well energy ranks errors, and how well it flags the sidecars' surprise frames.
 public struct EvalJob {
     public let model: ModelFile
 
@@ -115,7 +127,7 @@ public struct EvalJob {
         for (index, clip) in clips.enumerated() {
             if let shard = request.shard, index % shard.count != shard.index { continue }
             let record = Self.record(of: clip, output: request.output)
-            if let data = try? Data(contentsOf: record), let done = try? JSONDecoder().decode(ClipEvaluation.self, from: data) {
+            if let data = try? Data(contentsOf: record), let done = try? JSONDecoder().decode(ClipEvaluation.self, from: data), !done.isOutdated {
                 results.append(done)
                 progress(index + 1, clips.count, done, true)
                 continue
@@ -147,7 +159,7 @@ public struct EvalJob {
     }
 
     func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
-        let codec = model.codec, grid = codec.grid
+        let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid, layout = PatchLayout(grid)
         let context = request.context ?? model.network.config.context
         let steps = request.thinkingSteps ?? model.network.config.thinkingSteps
         let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000)
@@ -182,9 +194,10 @@ public struct EvalJob {
         // so every embedding MSE is measured in the same space.
         var predictors = [(name: "model", predictor: Predictor(network: model.network), codec: codec, embeddings: embeddings)]
         if let baseline = request.baseline {
-            guard baseline.codec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baseline.codec.grid.frameWidth)x\(baseline.codec.grid.frameHeight), patches of \(baseline.codec.grid.patchSize))") }
-            let own = baseline.codec == codec ? embeddings : baseline.codec.encode(rgb: pixels.rgb, frameCount: count)
-            predictors.append(("baseline", Predictor(network: baseline.network), baseline.codec, own))
+            let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline)
+            guard baselineCodec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baselineCodec.grid.frameWidth)x\(baselineCodec.grid.frameHeight), patches of \(baselineCodec.grid.patchSize))") }
+            let own = baselineCodec == codec ? embeddings : baselineCodec.encode(rgb: pixels.rgb, frameCount: count)
+            predictors.append(("baseline", Predictor(network: baseline.network), baselineCodec, own))
         }
         for chunkStart in stride(from: 0, to: targets.count, by: 64) {
             let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
@@ -196,7 +209,8 @@ public struct EvalJob {
                     actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
                 }
                 let batch = predictor.predictNext(contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
-                                                  actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
+                                                  actual: Tensor(shape: [chunk.count, width], scalars: actual), layout: layout,
+                                                  options: options)
                 // Drawn as changes to the last real frame, which keeps the detail the codec drops.
                 let decoded = ownCodec.decode(embeddings: batch.predictions.scalars, frameCount: chunk.count,
                                               asChangesTo: chunk.flatMap { frame($0 - 1) },
@@ -223,12 +237,19 @@ public struct EvalJob {
                     }
                 }
             }
+            var motionFrames: [UInt8] = []
             for t in chunk {
                 add("copyLast", frame(t - 1), frame(t), embeddingMSE(embedding(t - 1), embedding(t)))
                 let before = t >= 2 ? t - 2 : t - 1
                 let extrapolated = zip(frame(t - 1), frame(before)).map { UInt8(max(0, min(255, 2 * Int($0) - Int($1)))) }
                 let extrapolatedEmbedding = zip(embedding(t - 1), embedding(before)).map { 2 * $0 - $1 }
                 add("linear", extrapolated, frame(t), embeddingMSE(extrapolatedEmbedding[...], embedding(t)))
+                motionFrames += BlockMotion.extrapolate(previous: frame(before), last: frame(t - 1), width: grid.frameWidth, height: grid.frameHeight)
+            }
+            let motionEmbeddings = codec.encode(rgb: motionFrames, frameCount: chunk.count)
+            for (i, t) in chunk.enumerated() {
+                add("motion", Array(motionFrames[(i * frameBytes)..<((i + 1) * frameBytes)]), frame(t),
+                    embeddingMSE(motionEmbeddings[(i * e)..<((i + 1) * e)], embedding(t)))
             }
         }
         let n = Double(targets.count)
@@ -245,26 +266,30 @@ public struct EvalJob {
         result.model = quality("model")
         result.copyLast = quality("copyLast")
         result.linear = quality("linear")
+        result.motion = quality("motion")
         result.baseline = quality("baseline")
 
         // H-step rollouts from up to four evenly spaced starting points.
         let horizon = request.horizon
         let starts = count - horizon < context ? [] : Array(stride(from: context, through: count - horizon, by: max(horizon, (count - horizon - context) / 4 + 1)).prefix(4))
         if !starts.isEmpty {
-            var modelPSNR = [Double](repeating: 0, count: horizon), copyPSNR = modelPSNR
+            var modelPSNR = [Double](repeating: 0, count: horizon), copyPSNR = modelPSNR, motionPSNR = modelPSNR
             let predictor = Predictor(network: model.network)
             for s in starts {
                 let history = (s - context..<s).map { Array(embedding($0)) }
-                let rollout = predictor.rollout(after: history, horizon: horizon, options: options)
+                let rollout = predictor.rollout(after: history, layout: layout, horizon: horizon, options: options)
                 let (last, lastEmbedding) = (frame(s - 1), Array(embedding(s - 1)))
                 for (k, step) in rollout.enumerated() {
                     let picture = codec.decode(embeddings: step.embedding, frameCount: 1, asChangesTo: last, referenceEmbeddings: lastEmbedding)
                     modelPSNR[k] += PSNR.between(picture, frame(s + k))
                     copyPSNR[k] += PSNR.between(last, frame(s + k))
                 }
+                let motion = BlockMotion.rollout(previous: frame(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)
+                for (k, picture) in motion.enumerated() { motionPSNR[k] += PSNR.between(picture, frame(s + k)) }
             }
             result.horizonPSNR = modelPSNR.map { $0 / Double(starts.count) }
             result.horizonPSNRCopyLast = copyPSNR.map { $0 / Double(starts.count) }
+            result.horizonPSNRMotion = motionPSNR.map { $0 / Double(starts.count) }
         }
         return result
     }

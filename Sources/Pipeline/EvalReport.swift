@@ -21,14 +21,16 @@ public enum EvalReport {
         <p>Model <code>\(escape(modelName))</code> · \(summary.clips) clips (\(summary.failed) failed) · \(summary.frames) frames predicted one step ahead · \(summary.thinkSteps) thinking steps · \(f(summary.seconds, "%.0f")) s</p>
         <table><tr><th>one step ahead</th><th>PSNR dB</th><th>SSIM</th><th>MSE</th><th>embedding MSE</th></tr>
         """
-        for (name, quality) in [("model", summary.model), ("copy-last-frame", summary.copyLast), ("linear extrapolation", summary.linear), ("baseline", summary.baseline)] {
+        for (name, quality) in [("model", summary.model), ("copy-last-frame", summary.copyLast), ("linear extrapolation", summary.linear),
+                                ("motion-compensated (8x8 blocks, ±4 px)", summary.motion), ("baseline", summary.baseline)] {
             guard let q = quality else { continue }
             page += "<tr><td>\(name)</td><td>\(f(q.psnr, "%.2f"))</td><td>\(f(q.ssim))</td><td>\(f(q.mse, "%.1f"))</td><td>\(f(q.embeddingMSE, "%.4f"))</td></tr>"
         }
         page += "</table><p>Energy–error Spearman: <b>\(f(summary.energyErrorSpearman))</b> · surprise AUROC: <b>\(f(summary.surpriseAUROC))</b> pooled, <b>\(f(summary.surpriseAUROCWithinClips))</b> within clips (0.5 is chance) · per-patch Spearman of error with the energy at the prediction (uncertainty map): <b>\(f(summary.patchUncertaintySpearman))</b> (with the last context frame's change, a map needing no model: \(f(summary.patchMotionSpearman))), with the thinking shift: <b>\(f(summary.patchShiftSpearman))</b>, with surprise: <b>\(f(summary.patchSurpriseSpearman))</b></p>"
 
         page += "<div class=fig><h3>PSNR against rollout horizon</h3>"
-        page += lineChart([("model", summary.horizonPSNR, "#d9480f"), ("copy-last", summary.horizonPSNRCopyLast, "#1c7ed6")], xLabel: "frames ahead", yLabel: "PSNR dB")
+        page += lineChart([("model", summary.horizonPSNR, "#d9480f"), ("copy-last", summary.horizonPSNRCopyLast, "#1c7ed6"),
+                           ("motion", summary.horizonPSNRMotion, "#2b8a3e")], xLabel: "frames ahead", yLabel: "PSNR dB")
         page += "</div><div class=fig><h3>Energy against error</h3>"
         let done = results.filter { $0.error == nil && $0.energies.count == $0.errors.count }
         let points = done.flatMap { zip($0.energies.map(Double.init), $0.errors) }
@@ -43,10 +45,10 @@ public enum EvalReport {
             page += "</p>"
         }
 
-        page += "<h3>Clips</h3><table><tr><th>clip</th><th>frames</th><th>model PSNR</th><th>copy-last PSNR</th><th>linear PSNR</th><th>baseline PSNR</th><th>Spearman</th><th>AUROC</th><th>error</th></tr>"
+        page += "<h3>Clips</h3><table><tr><th>clip</th><th>frames</th><th>model PSNR</th><th>copy-last PSNR</th><th>linear PSNR</th><th>motion PSNR</th><th>baseline PSNR</th><th>Spearman</th><th>AUROC</th><th>error</th></tr>"
         for r in results {
             page += "<tr><td>\(escape(r.clip))</td><td>\(r.frames)</td><td>\(f(r.model?.psnr, "%.2f"))</td><td>\(f(r.copyLast?.psnr, "%.2f"))</td>"
-            page += "<td>\(f(r.linear?.psnr, "%.2f"))</td><td>\(f(r.baseline?.psnr, "%.2f"))</td><td>\(f(r.energyErrorSpearman))</td><td>\(f(r.surpriseAUROC))</td><td>\(escape(r.error ?? ""))</td></tr>"
+            page += "<td>\(f(r.linear?.psnr, "%.2f"))</td><td>\(f(r.motion?.psnr, "%.2f"))</td><td>\(f(r.baseline?.psnr, "%.2f"))</td><td>\(f(r.energyErrorSpearman))</td><td>\(f(r.surpriseAUROC))</td><td>\(escape(r.error ?? ""))</td></tr>"
         }
         return page + "</table></body></html>\n"
     }

@@ -8,6 +8,7 @@ public struct EvalSummary: Codable {
     public var model: Quality?
     public var copyLast: Quality?
     public var linear: Quality?
+    public var motion: Quality?
     public var baseline: Quality?
     /// Spearman correlation of final energy with pixel MSE, over all evaluated frames pooled.
     public var energyErrorSpearman: Double?
@@ -25,9 +26,10 @@ public struct EvalSummary: Codable {
     public var seconds: Double
     public var horizonPSNR: [Double]
     public var horizonPSNRCopyLast: [Double]
+    public var horizonPSNRMotion: [Double]
 
     enum CodingKeys: String, CodingKey {
-        case clips, failed, frames, model, linear, baseline, seconds
+        case clips, failed, frames, model, linear, motion, baseline, seconds
         case copyLast = "copy_last"
         case energyErrorSpearman = "energy_error_spearman"
         case surpriseAUROC = "surprise_auroc"
@@ -39,6 +41,7 @@ public struct EvalSummary: Codable {
         case patchMotionSpearman = "patch_motion_spearman"
         case horizonPSNR = "horizon_psnr"
         case horizonPSNRCopyLast = "horizon_psnr_copy_last"
+        case horizonPSNRMotion = "horizon_psnr_motion"
     }
 
     public init(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double) {
@@ -56,6 +59,7 @@ public struct EvalSummary: Codable {
         model = pooled(\.model)
         copyLast = pooled(\.copyLast)
         linear = pooled(\.linear)
+        motion = pooled(\.motion)
         baseline = pooled(\.baseline)
         let energies = done.flatMap(\.energies).map(Double.init), errors = done.filter { !$0.energies.isEmpty }.flatMap(\.errors)
         energyErrorSpearman = energies.count == errors.count ? RankStatistics.spearman(energies, errors) : nil
@@ -80,17 +84,19 @@ public struct EvalSummary: Codable {
         }
         horizonPSNR = meanCurve(\.horizonPSNR)
         horizonPSNRCopyLast = meanCurve(\.horizonPSNRCopyLast)
+        horizonPSNRMotion = meanCurve(\.horizonPSNRMotion)
     }
 
     /// One row per clip.
     public static func csv(_ results: [ClipEvaluation]) -> String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,baseline_psnr,"
+        var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,motion_psnr,motion_ssim,baseline_psnr,"
                      + "energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
         for r in results {
             lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
-                          cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr), cell(r.baseline?.psnr),
+                          cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr),
+                          cell(r.motion?.psnr), cell(r.motion?.ssim), cell(r.baseline?.psnr),
                           cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
                           cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), cell(r.patchShiftSpearman), cell(r.patchMotionSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
         }

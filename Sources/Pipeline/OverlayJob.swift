@@ -42,7 +42,7 @@ public struct OverlayJob {
     public func run(_ request: OverlayRequest) throws -> OverlayResult {
         guard (64...1024).contains(request.size), request.size % 2 == 0 else { throw PredictError.invalid("size must be an even number from 64 to 1024") }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
-        let codec = model.codec, grid = codec.grid
+        let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
         let context = request.context ?? model.network.config.context
         guard context >= 1 else { throw PredictError.invalid("context must be at least 1 frame") }
 
@@ -58,7 +58,8 @@ public struct OverlayJob {
             let windows = frames.flatMap { t in clip.embeddings[(t - history)..<t].flatMap { $0 } }
             let actual = frames.flatMap { clip.embeddings[$0] }
             let batch = predictor.predictNext(contexts: Tensor(shape: [frames.count, history, e], scalars: windows),
-                                              actual: Tensor(shape: [frames.count, e], scalars: actual), options: options)
+                                              actual: Tensor(shape: [frames.count, e], scalars: actual),
+                                              layout: PatchLayout(grid), options: options)
             for (i, t) in frames.enumerated() {
                 maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])
                 scores[t] = SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i])
@@ -83,21 +84,21 @@ public struct OverlayJob {
         let plotted = scores.map(Float.init), judgedScores = plotted[judged...]
         let (scoreLow, scoreHigh) = (judgedScores.min() ?? 0, judgedScores.max() ?? 1)
 
-        // Pass 2: the clip at display size, drawn over.
-        let size = request.size
-        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: size, height: size))
-        let writer = try VideoWriter(url: request.output, width: size, height: size + Self.stripHeight,
+        // Pass 2: the clip at display size (the long side `size`, in the working frames' aspect), drawn over.
+        let (width, height) = Self.displaySize(longSide: request.size, grid: grid)
+        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height))
+        let writer = try VideoWriter(url: request.output, width: width, height: height + Self.stripHeight,
                                      fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
-        var frame = RGBFrame(width: size, height: size)
+        var frame = RGBFrame(width: width, height: height)
         var t = 0
         let outlierSet = Set(outliers)
         while try reader.nextFrame(into: &frame), t < count {
-            var canvas = Canvas(width: size, height: size + Self.stripHeight, gray: 16)
-            canvas.draw(frame.pixels, width: size, height: size, x: 0, y: 0)
-            if t > 0 { blend(maps[t], low: low, high: high, grid: grid, on: &canvas, size: size) }
-            drawStrip(on: &canvas, size: size, scores: plotted, upTo: t, range: (scoreLow, scoreHigh), outliers: outlierSet)
+            var canvas = Canvas(width: width, height: height + Self.stripHeight, gray: 16)
+            canvas.draw(frame.pixels, width: width, height: height, x: 0, y: 0)
+            if t > 0 { blend(maps[t], low: low, high: high, grid: grid, on: &canvas, width: width, height: height) }
+            drawStrip(on: &canvas, width: width, top: height, scores: plotted, upTo: t, range: (scoreLow, scoreHigh), outliers: outlierSet)
             if outlierSet.contains(t) {
-                for edge in [(0, 0, size, 4), (0, size - 4, size, 4), (0, 0, 4, size), (size - 4, 0, 4, size)] {
+                for edge in [(0, 0, width, 4), (0, height - 4, width, 4), (0, 0, 4, height), (width - 4, 0, 4, height)] {
                     canvas.fill(x: edge.0, y: edge.1, width: edge.2, height: edge.3, color: (230, 40, 40))
                 }
                 PixelFont.draw("SURPRISE", on: &canvas, x: 10, y: 10, scale: 2, color: (255, 80, 80))
@@ -109,13 +110,20 @@ public struct OverlayJob {
         return OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers)
     }
 
+    /// Even display dimensions with the long side `longSide` and the grid's aspect ratio.
+    static func displaySize(longSide: Int, grid: PatchGrid) -> (width: Int, height: Int) {
+        let (w, h) = (Double(grid.frameWidth), Double(grid.frameHeight))
+        func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded()) * 2) }
+        return w >= h ? (longSide, even(Double(longSide) * h / w)) : (even(Double(longSide) * w / h), longSide)
+    }
+
     /// Heat blended over the picture: more opaque where hotter, so calm regions stay visible.
-    func blend(_ map: [Float], low: Float, high: Float, grid: PatchGrid, on canvas: inout Canvas, size: Int) {
+    func blend(_ map: [Float], low: Float, high: Float, grid: PatchGrid, on canvas: inout Canvas, width: Int, height: Int) {
         let span = max(high - low, 1e-6)
-        for row in 0..<size {
-            let py = row * grid.rows / size
-            for column in 0..<size {
-                let px = column * grid.columns / size
+        for row in 0..<height {
+            let py = row * grid.rows / height
+            for column in 0..<width {
+                let px = column * grid.columns / width
                 let v = (map[py * grid.columns + px] - low) / span
                 let (r, g, b) = HeatColormap.color(v)
                 let alpha = 0.1 + 0.4 * min(max(v, 0), 1)
@@ -128,8 +136,8 @@ public struct OverlayJob {
     }
 
     /// Under the picture: the colour legend, the energy gauge and the sparkline so far.
-    func drawStrip(on canvas: inout Canvas, size: Int, scores: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
-        let top = size, span = max(range.1 - range.0, 1e-6)
+    func drawStrip(on canvas: inout Canvas, width size: Int, top: Int, scores: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
+        let span = max(range.1 - range.0, 1e-6)
         // Legend: the colour scale from low to high surprise.
         PixelFont.draw("LOW", on: &canvas, x: 4, y: top + 4, scale: 1)
         for x in 0..<64 { canvas.fill(x: 20 + x, y: top + 4, width: 1, height: 5, color: HeatColormap.color(Float(x) / 63)) }

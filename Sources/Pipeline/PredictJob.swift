@@ -83,7 +83,7 @@ public struct PredictJob {
     public init(model: ModelFile) { self.model = model }
 
     public func run(_ request: PredictRequest) throws -> PredictResult {
-        let codec = model.codec, grid = codec.grid
+        let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
         let contextLength = request.context ?? model.network.config.context
         guard contextLength >= 1, contextLength <= 1024 else { throw PredictError.invalid("context must be between 1 and 1024 frames") }
         guard request.horizon >= 1, request.horizon <= 1000 else { throw PredictError.invalid("horizon must be between 1 and 1000 frames") }
@@ -92,7 +92,7 @@ public struct PredictJob {
         guard (1...16).contains(request.scale) else { throw PredictError.invalid("scale must be between 1 and 16") }
 
         // The window: context frames then (when the clip has them) the true next frames.
-        let (window, first, fps) = try readWindow(request, length: contextLength + request.horizon)
+        let (window, first, fps) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
         let available = window.count
         guard available >= 2 else { throw PredictError.tooShort(request.clip.relativePath, frames: available) }
         let contextCount = min(contextLength, available - (available > contextLength ? 0 : 1))
@@ -100,7 +100,8 @@ public struct PredictJob {
         let contextFrames = Array(window[..<contextCount])
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
-        let predictions = Predictor(network: model.network).rollout(after: embeddings, horizon: request.horizon, options: request.options)
+        let predictions = Predictor(network: model.network).rollout(after: embeddings, layout: PatchLayout(grid), horizon: request.horizon,
+                                                                    options: request.options)
         // Each predicted frame is drawn as its change from the last real frame, so the detail the
         // codec cannot hold stays where the picture does not move.
         let predicted = predictions.map {
@@ -142,8 +143,7 @@ public struct PredictJob {
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
     /// ever held. Returns the frames, the index of the first, and the clip's frame rate.
-    func readWindow(_ request: PredictRequest, length: Int) throws -> ([[UInt8]], Int, Double) {
-        let grid = model.codec.grid
+    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> ([[UInt8]], Int, Double) {
         let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
                                                                               start: request.start ?? 0,
                                                                               maxFrames: request.start == nil ? nil : length))

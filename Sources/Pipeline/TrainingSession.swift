@@ -2,6 +2,7 @@ import Foundation
 import EBT
 import PatchCodec
 import Tensors
+import VideoIO
 
 /// Everything `ebtvid train` was asked to do.
 public struct TrainingPlan: Sendable {
@@ -29,7 +30,11 @@ public struct TrainingPlan: Sendable {
     /// PCA components per patch; nil picks the fewest reaching `targetPSNR` on the training patches.
     public var components: Int?
     public var targetPSNR = 30.0
-    public var frameSize = 64
+    /// Pixels on the long side of the frames the model works on: every clip is read at this size
+    /// in its own aspect ratio, in training and after.
+    public var workingSize = 128
+    /// Training windows are random crops of this many patches square from those frames.
+    public var cropPatches = 8
     public var patchSize = 8
     public var options = TrainingOptions()
     public var validateEvery = 100
@@ -53,17 +58,16 @@ public struct TrainingPlan: Sendable {
         if steps == nil && minutes == nil { return "say how long to train with --steps or --minutes" }
         if batch < 1 || batch > 4096 { return "batch must be between 1 and 4096, got \(batch)" }
         if !(learningRate > 0 && learningRate < 1) { return "learning rate must be in (0, 1), got \(learningRate)" }
-        if frameSize < patchSize || frameSize % patchSize != 0 { return "frame size \(frameSize) must be a multiple of the patch size \(patchSize)" }
+        if workingSize < patchSize || workingSize > 4096 || workingSize % patchSize != 0 {
+            return "working size \(workingSize) must be a multiple of the patch size \(patchSize) up to 4096"
+        }
+        if cropPatches < 1 || cropPatches * patchSize > workingSize { return "crop must be between 1 and \(workingSize / patchSize) patches, got \(cropPatches)" }
         if let components, components < 1 || components > patchSize * patchSize * 3 { return "components must be between 1 and \(patchSize * patchSize * 3)" }
         if options.thinkingSteps < 1 || options.thinkingSteps > 64 { return "thinking steps must be between 1 and 64" }
         for (name, weight) in [("calibration", options.calibrationWeight), ("landscape", options.landscapeWeight)] {
             if !(weight >= 0 && weight <= 1000) { return "\(name) weight must be between 0 and 1000, got \(weight)" }
         }
         if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
-        if options.extraSteps < 0 || options.thinkingSteps + options.extraSteps > 64 { return "extra thinking steps must be between 0 and \(64 - options.thinkingSteps)" }
-        if !(options.stepScaleSpread >= 1 && options.stepScaleSpread <= 10) { return "step-scale spread must be between 1 (off) and 10, got \(options.stepScaleSpread)" }
-        if !(options.langevinNoise >= 0 && options.langevinNoise <= 10) { return "Langevin noise must be between 0 and 10, got \(options.langevinNoise)" }
-        if !(options.replayShare >= 0 && options.replayShare <= 0.9) { return "replay share must be between 0 and 0.9, got \(options.replayShare)" }
         return nil
     }
 }
@@ -130,7 +134,8 @@ public struct TrainingSession {
         events(.message("clips: \(trainClips.count) for training, \(validationClips.count) held out"))
 
         // The codec: reused from the checkpoint when resuming, else fitted on the training clips.
-        let grid = try PatchGrid(frameWidth: plan.frameSize, frameHeight: plan.frameSize, patchSize: plan.patchSize)
+        let crop = PatchLayout(rows: plan.cropPatches, columns: plan.cropPatches)
+        let grid = try PatchGrid(frameWidth: crop.columns * plan.patchSize, frameHeight: crop.rows * plan.patchSize, patchSize: plan.patchSize)
         var resumed: ModelFile?
         if plan.resume, FileManager.default.fileExists(atPath: plan.output.path) {
             resumed = try ModelFile(contentsOf: plan.output)
@@ -140,7 +145,7 @@ public struct TrainingSession {
             codec = resumed.codec
             events(.message("resuming from \(plan.output.path) (step \(resumed.notes["steps"] ?? "0"))"))
         } else {
-            let pca = try CodecFitting.principalComponents(clips: trainClips, grid: grid) { url, error in
+            let pca = try CodecFitting.principalComponents(clips: trainClips, grid: grid, gridOf: workingGrid) { url, error in
                 events(.warning("skipping \(url.path) for the codec: \(error)"))
             }
             let k = plan.components ?? max(pca.componentsNeeded(forPSNR: plan.targetPSNR), 4)
@@ -153,7 +158,7 @@ public struct TrainingSession {
         func embed(_ urls: [URL]) -> [EmbeddedClip] {
             urls.compactMap { url in
                 do {
-                    let clip = try EmbeddedClip.load(url, codec: codec, stride: plan.stride)
+                    let clip = try EmbeddedClip.load(url, codec: codec.regridded(workingGrid(url)), stride: plan.stride)
                     for warning in clip.warnings { events(.warning(warning)) }
                     return clip
                 } catch {
@@ -162,11 +167,11 @@ public struct TrainingSession {
                 }
             }
         }
-        let training = WindowSampler(clips: embed(trainClips), length: plan.context + 1)
+        let training = WindowSampler(clips: embed(trainClips), length: plan.context + 1, crop: crop)
         guard !training.isEmpty else {
             throw TrainingError.tooShort("no training clip has the \(plan.context + 1) frames a window needs (context + 1, after stride \(plan.stride))")
         }
-        let heldOut = WindowSampler(clips: embed(validationClips), length: plan.context + 1)
+        let heldOut = WindowSampler(clips: embed(validationClips), length: plan.context + 1, crop: crop)
         trainClips = []; validationClips = []
         let codecPSNR = heldOutCodecPSNR(codec, clips: heldOut.clips.isEmpty ? training.clips : heldOut.clips)
         events(.message("codec reconstruction on held-out frames: \(String(format: "%.2f", codecPSNR)) dB PSNR"))
@@ -176,7 +181,7 @@ public struct TrainingSession {
         // The model: fresh from the seed, or the checkpoint's weights.
         let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
                                  context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize,
-                                 patchColumns: codec.grid.columns, thinkingStart: plan.options.start)
+                                 patchColumns: codec.grid.columns, thinkingStart: plan.options.start, workingLongSide: plan.workingSize)
         var generator = SeededGenerator(seed: plan.seed)
         var network: ModelFile.Network
         // A checkpoint's sampler stream continues where it stopped, so the resumed run draws the
@@ -250,13 +255,12 @@ public struct TrainingSession {
 
         func snapshot<M: TrainableModel>(_ trainer: Trainer<M>) -> TrainingState {
             TrainingState(optimizerStep: trainer.optimizer.step, moments: trainer.optimizer.momentValues,
-                          samplerState: generator.stateWords, trainerState: trainer.generator.stateWords, replay: trainer.replay)
+                          samplerState: generator.stateWords, trainerState: trainer.generator.stateWords)
         }
 
         // Both kinds share the loop; only the trainer's model type differs.
         func train<M: TrainableModel>(_ trainer: inout Trainer<M>, wrap: (M) -> ModelFile.Network) throws {
             if let saved = state.training, let stream = SeededGenerator(stateWords: saved.trainerState) { trainer.generator = stream }
-            if let saved = state.training?.replay, plan.options.replayShare > 0 { trainer.replay = saved }
             while state.step < totalSteps {
                 if shouldStop() { interrupted = true; break }
                 let stepBegan = Date()
@@ -324,11 +328,19 @@ public struct TrainingSession {
         // The embeddings kept no pixels, so a few frames of each clip are read again.
         var total = 0.0, count = 0
         for clip in clips.prefix(8) {
-            guard let reference = try? FrameBatch.read(clip.url, grid: codec.grid, stride: plan.stride, maxFrames: 16), reference.frames > 0 else { continue }
-            total += codec.reconstructionPSNR(rgb: reference.rgb, frameCount: reference.frames)
+            guard let clipCodec = try? codec.regridded(workingGrid(clip.url)),
+                  let reference = try? FrameBatch.read(clip.url, grid: clipCodec.grid, stride: plan.stride, maxFrames: 16),
+                  reference.frames > 0 else { continue }
+            total += clipCodec.reconstructionPSNR(rgb: reference.rgb, frameCount: reference.frames)
             count += 1
         }
         return count > 0 ? total / Double(count) : .nan
+    }
+
+    /// The grid a clip is read at: the working size on its long side, its own aspect ratio.
+    func workingGrid(_ url: URL) throws -> PatchGrid {
+        let metadata = try VideoReader(url: url).metadata
+        return try PatchGrid.working(sourceWidth: metadata.width, sourceHeight: metadata.height, longSide: plan.workingSize, patchSize: plan.patchSize)
     }
 
     func parameterCount(_ network: ModelFile.Network) -> Int {

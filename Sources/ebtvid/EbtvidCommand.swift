@@ -6,7 +6,7 @@ struct EbtvidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ebtvid",
         abstract: "Predict the next frames of a video with an Energy-Based Transformer, with uncertainty.",
-        subcommands: [PredictCommand.self, OverlayCommand.self, EvalCommand.self, TrainCommand.self, CalibrateCommand.self, InfoCommand.self, FramesCommand.self, SynthCommand.self])
+        subcommands: [PredictCommand.self, OverlayCommand.self, EvalCommand.self, TrainCommand.self, CalibrateCommand.self, InfoCommand.self, FramesCommand.self, SynthCommand.self, SurprisesCommand.self])
 
     /// Runs the parsed command and turns every failure into one `error:` line and an exit code,
     /// instead of ArgumentParser's multi-line usage dump or a Swift crash trace.

@@ -10,7 +10,8 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate a model over clips and folders (searched recursively).",
         discussion: """
             For each clip: one-step prediction quality (PSNR, SSIM, MSE, embedding MSE) for the \
-            model, copy-last-frame, linear extrapolation and --baseline; H-step rollouts; how energy \
+            model, copy-last-frame, linear extrapolation, motion-compensated extrapolation (8x8 block \
+            matching between the last two frames, ±4 px) and --baseline; H-step rollouts; how energy \
             ranks errors (Spearman); and the AUROC of energy for the surprise frames a sidecar JSON \
             lists. Writes DIR/results.csv, DIR/summary.json, DIR/report.html and a record per clip \
             in DIR/clips/. \
@@ -101,6 +102,7 @@ struct EvalCommand: ParsableCommand {
         row("model", summary.model)
         row("copy-last", summary.copyLast)
         row("linear", summary.linear)
+        row("motion", summary.motion)
         row("baseline", summary.baseline)
         if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
         if let a = summary.surpriseAUROC {

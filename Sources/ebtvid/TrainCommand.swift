@@ -77,20 +77,14 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Learning-rate factor of α relative to the weights.")
     var alphaLr: Float = 1
 
-    @Option(parsing: .unconditional, help: "Each batch thinks for --think plus a random 0 to this many steps.")
-    var extraSteps = 0
-
-    @Option(parsing: .unconditional, help: "Each batch scales the step size α by a factor drawn log-uniformly from [1/s, s]; 1 = off.")
-    var stepScaleSpread: Float = 1
-
-    @Option(parsing: .unconditional, help: "Standard deviation of the Langevin noise added after each thinking step in training.")
-    var langevin: Float = 0
-
     @Flag(help: "Back-propagate through the last thinking step only (cheaper, biased).")
     var truncate = false
 
-    @Option(parsing: .unconditional, help: "Share of each batch replayed from earlier windows, thinking on from the prediction reached before (0 to 0.9).")
-    var replay: Float = 0
+    @Option(parsing: .unconditional, help: "Pixels on the long side of the frames the model works on (each clip keeps its aspect ratio).")
+    var workingSize = 128
+
+    @Option(parsing: .unconditional, help: "Training windows are random crops of this many patches square.")
+    var crop = 8
 
     @Option(parsing: .unconditional, help: "Validate and save every this many steps.")
     var validateEvery = 100
@@ -114,11 +108,9 @@ struct TrainCommand: ParsableCommand {
         plan.options.calibrationWeight = calibration
         plan.options.landscapeWeight = landscape
         plan.options.smoothL1Beta = beta
-        plan.options.extraSteps = extraSteps
-        plan.options.stepScaleSpread = stepScaleSpread
-        plan.options.langevinNoise = langevin
         plan.options.truncated = truncate
-        plan.options.replayShare = replay
+        plan.workingSize = workingSize
+        plan.cropPatches = crop
         plan.validateEvery = max(validateEvery, 1)
         plan.initialStepSize = alpha
         plan.stepSizeLearningRate = alphaLr

@@ -55,7 +55,7 @@ final class EvalJobTests: XCTestCase {
         XCTAssertNotNil(summary.surpriseAUROC)
         XCTAssertNotNil(summary.energyErrorSpearman)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: request.output.appendingPathComponent("summary.json"))) as! [String: Any]
-        for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "baseline", "energy_error_spearman", "surprise_auroc",
+        for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "motion", "baseline", "energy_error_spearman", "surprise_auroc",
                     "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "patch_shift_spearman", "patch_motion_spearman", "think_steps", "seconds"] {
             XCTAssertNotNil(json[key], key)
         }
@@ -108,6 +108,62 @@ final class EvalJobTests: XCTestCase {
         XCTAssertEqual(model.ssim, copyLast.ssim, accuracy: 1e-9)
         XCTAssertLessThan(copyLast.psnr, PSNR.cap, "the clip moves")
         XCTAssertEqual(result.horizonPSNR.first ?? 0, result.horizonPSNRCopyLast.first ?? 1, accuracy: 1e-9)
+    }
+
+    /// On a pan the block-motion baseline tracks the camera: far better than copy-last one step
+    /// ahead and over a rollout, and it is reported in the record, summary, CSV and page.
+    /// A record written before the baseline existed is evaluated again, not reused with gaps.
+    func testTheMotionBaselineBeatsCopyLastOnAPanAndOldRecordsAreRedone() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-motion-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = committedClips.appendingPathComponent("s2024-004-pan.mp4")
+        var request = EvalRequest(inputs: [clip.path], output: folder)
+        request.horizon = 4
+        request.thinkingSteps = 0
+        let job = EvalJob(model: try untrainedModel())
+        let result = try XCTUnwrap(try job.run(request).first)
+        XCTAssertNil(result.error)
+        let motion = try XCTUnwrap(result.motion), copyLast = try XCTUnwrap(result.copyLast), linear = try XCTUnwrap(result.linear)
+        // At 32x32 this pan moves about 1.5 px a frame: copy-last is ~24 dB, block motion ~38.
+        XCTAssertGreaterThan(motion.psnr, copyLast.psnr + 6)
+        XCTAssertLessThan(motion.mse, 0.25 * copyLast.mse)
+        XCTAssertLessThan(motion.mse, linear.mse)
+        XCTAssertLessThan(motion.embeddingMSE, copyLast.embeddingMSE)
+        XCTAssertGreaterThan(motion.ssim, copyLast.ssim)
+        XCTAssertEqual(result.horizonPSNRMotion.count, 4)
+        for (moving, copying) in zip(result.horizonPSNRMotion, result.horizonPSNRCopyLast) { XCTAssertGreaterThan(moving, copying + 3) }
+
+        let summary = try EvalSummary.write([result], thinkSteps: 0, seconds: 1, to: folder)
+        XCTAssertEqual(try XCTUnwrap(summary.motion).psnr, motion.psnr, accuracy: 1e-9)
+        XCTAssertEqual(summary.horizonPSNRMotion, result.horizonPSNRMotion)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
+        XCTAssertNotNil(json["motion"])
+        XCTAssertNotNil(json["horizon_psnr_motion"])
+        let csv = try String(contentsOf: folder.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        let header = csv[0].split(separator: ",", omittingEmptySubsequences: false), row = csv[1].split(separator: ",", omittingEmptySubsequences: false)
+        let column = try XCTUnwrap(header.firstIndex(of: "motion_psnr"))
+        XCTAssertEqual(header.count, row.count)
+        XCTAssertEqual(try XCTUnwrap(Double(row[column])), motion.psnr, accuracy: 1e-3)
+        try EvalReport.write(summary: summary, results: [result], modelName: "untrained", grid: job.model.codec.grid, to: folder)
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("motion-compensated") && page.contains("<th>motion PSNR</th>"))
+        XCTAssertTrue(page.contains(String(format: "<td>%.2f</td>", motion.psnr)))
+
+        // A record from before the motion baseline: without its fields it is evaluated again.
+        let record = EvalJob.record(of: clip, output: folder)
+        var skipped: [Bool] = []
+        _ = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
+        XCTAssertEqual(skipped, [true], "an up-to-date record is reused")
+        for stale in [["motion"], ["motion", "horizon_psnr_motion"]] {
+            var old = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any])
+            for key in stale { old.removeValue(forKey: key) }
+            try JSONSerialization.data(withJSONObject: old).write(to: record)
+            skipped = []
+            let redone = try XCTUnwrap(try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }.first)
+            XCTAssertEqual(skipped, [false], "a record without \(stale) is evaluated again")
+            XCTAssertEqual(try XCTUnwrap(redone.motion).psnr, motion.psnr, accuracy: 1e-9)
+            XCTAssertEqual(redone.horizonPSNRMotion, result.horizonPSNRMotion)
+        }
     }
 
     func testCopyLastOnAStaticClipIsPerfect() throws {
