@@ -19,14 +19,15 @@ public struct BaselineModel: Layer {
     }
 
     /// Predictions [batch, seq, patches·components] for frames 1...seq from frames x of the same
-    /// shape laid out in `layout`.
-    public func callAsFunction(_ x: Tensor, layout: PatchLayout) -> Tensor {
+    /// shape laid out in `layout`: residuals over the first guesses for those frames when given
+    /// (as the EBT's thinking starts there), else over the last frame.
+    public func callAsFunction(_ x: Tensor, layout: PatchLayout, guesses: Tensor? = nil) -> Tensor {
         let h = backbone.observe(backbone.tokens(x, layout: layout, components: config.components), wantsOutput: true).output!
-        return x + PatchTokens.framewise(outputHead(finalNorm(h)), batch: x.shape[0], patches: layout.patches)
+        return (guesses?.detached() ?? x) + PatchTokens.framewise(outputHead(finalNorm(h)), batch: x.shape[0], patches: layout.patches)
     }
 
     /// The same for frames of the grid the model was trained on.
-    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, layout: config.trainingLayout) }
+    public func callAsFunction(_ x: Tensor, guesses: Tensor? = nil) -> Tensor { self(x, layout: config.trainingLayout, guesses: guesses) }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         backbone.parameters(prefixed: "backbone") + finalNorm.parameters(prefixed: "finalNorm")

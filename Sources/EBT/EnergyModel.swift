@@ -11,6 +11,8 @@ public struct ObservedContext {
     public var frames: Tensor
     /// The grid the frames' patches sit in.
     public var layout: PatchLayout
+    /// First guesses for frames at some positions, made outside the network (`ThinkingStart.motion`).
+    public var guesses: FirstGuesses?
     public var length: Int { frames.shape[1] }
     public var batch: Int { frames.shape[0] }
 
@@ -22,13 +24,37 @@ public struct ObservedContext {
     }
 
     /// The bowl's anchor for candidates at `positions`, [batch, count, embedding]: the guess that
-    /// needs no network, where thinking starts. The last frame, or for `.linear` the constant-
-    /// velocity extrapolation 2·x_{q−1} − x_{q−2} (the last frame for q = 1). Noise is no guess,
-    /// so a noise start keeps the last frame as anchor.
+    /// needs no network, where thinking starts. The last frame; for `.linear` the constant-
+    /// velocity extrapolation 2·x_{q−1} − x_{q−2} (the last frame for q = 1); for `.motion` the
+    /// context's first guesses (the last frame where it has none). Noise is no guess, so a noise
+    /// start keeps the last frame as anchor.
     public func anchors(at positions: [Int], for start: ThinkingStart) -> Tensor {
         let last = previousFrames(at: positions)
-        guard start == .linear else { return last }
-        return last * 2 - previousFrames(at: positions.map { Swift.max($0 - 1, 1) })
+        switch start {
+        case .linear:
+            return last * 2 - previousFrames(at: positions.map { Swift.max($0 - 1, 1) })
+        case .motion:
+            guard let guesses else { return last }
+            return concat(positions.enumerated().map { i, position in
+                guard let k = guesses.positions.firstIndex(of: position) else { return last.sliced(axis: 1, i..<(i + 1)) }
+                return guesses.values.detached().sliced(axis: 1, k..<(k + 1))
+            }, axis: 1)
+        case .lastFrame, .noise:
+            return last
+        }
+    }
+}
+
+/// First guesses for the frames at `positions`, [batch, positions.count, embedding], made without
+/// the network: a motion-compensated extrapolation of the pixels, encoded like every frame.
+public struct FirstGuesses {
+    public var positions: [Int]
+    public var values: Tensor
+
+    public init(positions: [Int], values: Tensor) {
+        precondition(values.rank == 3 && values.shape[1] == positions.count, "guesses \(values.shape) for \(positions.count) positions")
+        self.positions = positions
+        self.values = values
     }
 }
 
@@ -97,13 +123,16 @@ public struct EnergyModel: Layer {
 
     /// Runs the observed stream of frames [batch, seq, patches·components] laid out in `layout`
     /// once; pass the result to every `patchEnergies` call for this context.
-    public func observe(_ frames: Tensor, layout: PatchLayout) -> ObservedContext {
+    public func observe(_ frames: Tensor, layout: PatchLayout, guesses: FirstGuesses? = nil) -> ObservedContext {
         let tokens = backbone.tokens(frames, layout: layout, components: config.components)
-        return ObservedContext(keyValues: backbone.observe(tokens, wantsOutput: false).keyValues, frames: frames, layout: layout)
+        return ObservedContext(keyValues: backbone.observe(tokens, wantsOutput: false).keyValues, frames: frames, layout: layout,
+                               guesses: guesses)
     }
 
     /// `observe` on frames of the grid the model was trained on.
-    public func observe(_ frames: Tensor) -> ObservedContext { observe(frames, layout: config.trainingLayout) }
+    public func observe(_ frames: Tensor, guesses: FirstGuesses? = nil) -> ObservedContext {
+        observe(frames, layout: config.trainingLayout, guesses: guesses)
+    }
 
     /// Per-patch energies [batch, count, patches] of candidates [batch, count, embedding], where
     /// candidate j is a guess for frame `positions[j]` (which must lie in 1...context.length).

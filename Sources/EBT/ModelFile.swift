@@ -63,7 +63,7 @@ public struct ModelFile {
         file.entries["codec.basis"] = .init(shape: [d, k], values: codec.basis)
         file.entries["codec.scale"] = .init(shape: [k], values: codec.scale)
         if let training {
-            var counters = TrainingState.Counters(optimizerStep: training.optimizerStep, samplerState: training.samplerState,
+            let counters = TrainingState.Counters(optimizerStep: training.optimizerStep, samplerState: training.samplerState,
                                                   trainerState: training.trainerState)
             file.metadata["training_state"] = String(decoding: try encoder.encode(counters), as: UTF8.self)
             for (name, tensor) in network.namedParameters {

@@ -12,26 +12,35 @@ public enum OneStepEvaluation {
         public var linear: Float
         /// Mean energy of the EBT's predictions (nil for the baseline).
         public var energy: Float?
+        /// The same MSE for the first guesses (the motion-compensated extrapolation), when given.
+        public var guess: Float?
     }
 
-    public static func errors(_ network: ModelFile.Network, windows: Tensor, thinkingSteps: Int) -> Errors {
+    public static func errors(_ network: ModelFile.Network, windows: Tensor, guesses: Tensor? = nil, thinkingSteps: Int) -> Errors {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let copyLast = mseLoss(observed, targets).item
         let previous = concat([observed.sliced(axis: 1, 0..<1), observed.sliced(axis: 1, 0..<(length - 1))], axis: 1)
         let linear = mseLoss(observed * 2 - previous, targets).item
+        let guessed = guesses?.sliced(axis: 1, 1..<(length + 1))
+        let guess = guessed.map { mseLoss($0, targets).item }
         switch network {
         case .baseline(let model):
-            return Errors(model: withoutGradient { mseLoss(model(observed), targets).item }, copyLast: copyLast, linear: linear, energy: nil)
+            var errors = Errors(model: withoutGradient { mseLoss(model(observed, guesses: guessed), targets).item }, copyLast: copyLast,
+                                linear: linear, energy: nil)
+            errors.guess = guess
+            return errors
         case .ebt(let model):
             let positions = Array(1...length)
-            let context = withoutGradient { model.observe(observed) }
+            let context = withoutGradient { model.observe(observed, guesses: guessed.map { FirstGuesses(positions: positions, values: $0) }) }
             let thinker = Thinker(model: model)
             var generator = SeededGenerator(seed: 0)
             let start = thinker.initialCandidates(model.config.start, positions: positions, context: context, using: &generator)
             let thought = thinker.infer(from: start, at: positions, context: context, options: ThinkingOptions(steps: thinkingSteps))
-            return Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
-                          linear: linear, energy: thought.energies.last!.mean().item)
+            var errors = Errors(model: mseLoss(thought.prediction.detached(), targets).item, copyLast: copyLast,
+                                linear: linear, energy: thought.energies.last!.mean().item)
+            errors.guess = guess
+            return errors
         }
     }
 }

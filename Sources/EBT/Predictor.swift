@@ -55,22 +55,30 @@ public struct Predictor {
 
     /// The next frame after `frames` ([count, patches·components] values, oldest first; only the
     /// last `config.context` are used) laid out in `layout` (nil: the grid the model was trained on).
-    public func predictNext(after frames: [[Float]], layout: PatchLayout? = nil, options: PredictionOptions) -> FramePrediction {
+    /// `guess` is the first guess for the next frame (`ThinkingStart.motion`), if the model uses one.
+    public func predictNext(after frames: [[Float]], layout: PatchLayout? = nil, guess: [Float]? = nil,
+                            options: PredictionOptions) -> FramePrediction {
         precondition(!frames.isEmpty, "prediction needs at least one context frame")
         let recent = Array(frames.suffix(config.context))
         let layout = layout ?? config.trainingLayout, e = recent[0].count
         let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
+        let guesses = guess.map { Tensor(shape: [1, 1, e], scalars: $0) }
         switch network {
         case .baseline(let model):
-            let next = withoutGradient { model(context, layout: layout).sliced(axis: 1, (recent.count - 1)..<recent.count) }
+            let next = withoutGradient {
+                model(context, layout: layout, guesses: guesses.map { concat([context.sliced(axis: 1, 1..<recent.count), $0], axis: 1) })
+                    .sliced(axis: 1, (recent.count - 1)..<recent.count)
+            }
             return FramePrediction(embedding: next.scalars, energyTrace: [], patchEnergies: [], patchSpread: [])
         case .ebt(let model):
-            return think(model, context: context, layout: layout, options: options)
+            return think(model, context: context, layout: layout,
+                         guesses: guesses.map { FirstGuesses(positions: [recent.count], values: $0) }, options: options)
         }
     }
 
     /// The energy the model gives to a *known* next frame: high when the frame surprises it.
-    public func energy(of candidate: [Float], after frames: [[Float]], layout: PatchLayout? = nil) -> (energy: Float, patchEnergies: [Float])? {
+    public func energy(of candidate: [Float], after frames: [[Float]], layout: PatchLayout? = nil,
+                       guess: [Float]? = nil) -> (energy: Float, patchEnergies: [Float])? {
         guard case .ebt(let model) = network else { return nil }
         let recent = Array(frames.suffix(config.context))
         let layout = layout ?? config.trainingLayout, e = candidate.count
@@ -78,65 +86,102 @@ public struct Predictor {
         let terms = withParametersFrozen {
             withoutGradient {
                 model.patchEnergies(Tensor(shape: [1, 1, e], scalars: candidate), at: [recent.count],
-                                    context: model.observe(context, layout: layout)).scalars
+                                    context: model.observe(context, layout: layout, guesses: guess.map {
+                                        FirstGuesses(positions: [recent.count], values: Tensor(shape: [1, 1, e], scalars: $0))
+                                    })).scalars
             }
         }
         return (terms.reduce(0, +), terms)
     }
 
-    func think(_ model: EnergyModel, context frames: Tensor, layout: PatchLayout, options: PredictionOptions) -> FramePrediction {
-        let count = max(options.samples, 1), e = frames.shape[2], position = frames.shape[1]
-        var generator = SeededGenerator(seed: options.seed)
-        let context = withoutGradient { model.observe(frames, layout: layout) }
-        let thinker = Thinker(model: model)
-        let positions = [Int](repeating: position, count: count)
-        // Samples share one context: they are candidates for the same frame, which attend to the
-        // observed frames and to themselves only, so they need no copies of the observed stream.
-        var start = thinker.initialCandidates(options.start ?? config.start, positions: positions, context: context, using: &generator)
-        if count > 1 {
-            var noise = Tensor.randn([1, count, e], std: options.sampleNoise, using: &generator).scalars
-            for i in 0..<e { noise[i] = 0 }
-            start = start + Tensor(shape: [1, count, e], scalars: noise)
-        }
-        let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start, tolerance: options.tolerance)
-        let thought = thinker.infer(from: start, at: positions, context: context, options: thinking)
-        let finalEnergies = thought.energies.last!.scalars
-        let best = finalEnergies.indices.min { finalEnergies[$0] < finalEnergies[$1] }!
-        let prediction = thought.prediction.detached().scalars
-        let patches = layout.patches, k = e / patches
+    func think(_ model: EnergyModel, context frames: Tensor, layout: PatchLayout, guesses: FirstGuesses?,
+               options: PredictionOptions) -> FramePrediction {
+        let e = frames.shape[2], patches = layout.patches, k = e / patches
+        let thought = thinkBatch(model, contexts: frames, guesses: guesses?.values, actual: nil, layout: layout, options: options)
         var spread: [Float] = []
+        let count = thought.sampleEnergies.count
         if count > 1 {
+            let samples = thought.samplePredictions.scalars
             spread = (0..<patches).map { p in
                 var total: Float = 0
                 for j in 0..<k {
-                    let values = (0..<count).map { prediction[$0 * e + p * k + j] }
+                    let values = (0..<count).map { samples[$0 * e + p * k + j] }
                     let mean = values.reduce(0, +) / Float(count)
                     total += values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(count)
                 }
                 return (total / Float(k)).squareRoot()
             }
         }
-        let patchTerms = thought.patchEnergies.last!.scalars
-        let embedding = Array(prediction[(best * e)..<((best + 1) * e)])
-        var result = FramePrediction(
-            embedding: embedding,
-            energyTrace: thought.energies.map { $0.scalars[best] },
-            patchEnergies: Array(patchTerms[(best * patches)..<((best + 1) * patches)]),
-            patchSpread: spread)
-        result.patchShift = Self.patchShifts(embedding, last: frames.sliced(axis: 1, (position - 1)..<position).scalars, patches: patches, embeddingSize: e)
+        var result = FramePrediction(embedding: thought.batch.predictions.scalars, energyTrace: thought.traces[0],
+                                     patchEnergies: thought.batch.patchEnergies, patchSpread: spread)
+        result.patchShift = thought.batch.patchShifts
         return result
     }
 
-    /// Predicts `horizon` frames one after another, each prediction joining the context.
-    public func rollout(after frames: [[Float]], layout: PatchLayout? = nil, horizon: Int, options: PredictionOptions) -> [FramePrediction] {
-        var context = frames
-        var predictions: [FramePrediction] = []
-        for _ in 0..<horizon {
-            let next = predictNext(after: context, layout: layout, options: options)
-            predictions.append(next)
-            context.append(next.embedding)
+    /// What `thinkBatch` found: the chosen predictions, each row's energy after every step, and
+    /// every sample's prediction and final energy.
+    struct BatchThought {
+        var batch: BatchPrediction
+        var traces: [[Float]]
+        /// [count, samples, embedding] and [count × samples].
+        var samplePredictions: Tensor
+        var sampleEnergies: [Float]
+    }
+
+    /// Thinks about the next frame of every context of `contexts` [count, length, embedding],
+    /// from `options.samples` starting points each, and keeps each row's lowest final energy.
+    ///
+    /// System 2: the samples after the first start from the other guesses that need no network,
+    /// the last frame and the constant-velocity extrapolation, then from the first start with
+    /// noise. Distinct guesses give the energy real alternatives to choose between, where noise
+    /// around one start only ever descended back to it.
+    func thinkBatch(_ model: EnergyModel, contexts: Tensor, guesses: Tensor?, actual: Tensor?, layout: PatchLayout,
+                    options: PredictionOptions) -> BatchThought {
+        let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
+        let samples = Swift.max(options.samples, 1), patches = layout.patches
+        var generator = SeededGenerator(seed: options.seed)
+        let start = options.start ?? config.start
+        let context = withoutGradient {
+            model.observe(contexts, layout: layout, guesses: guesses.map { FirstGuesses(positions: [length], values: $0.reshaped([count, 1, e])) })
         }
-        return predictions
+        let thinker = Thinker(model: model)
+        let own = thinker.initialCandidates(start, positions: [length], context: context, using: &generator)
+        var starts = [own]
+        for alternative in [ThinkingStart.lastFrame, .linear] where alternative != start && starts.count < samples {
+            starts.append(thinker.initialCandidates(alternative, positions: [length], context: context, using: &generator))
+        }
+        while starts.count < samples {
+            starts.append(own + Tensor.randn(own.shape, std: options.sampleNoise, using: &generator))
+        }
+        // Samples share one context: they are candidates for the same frame, which attend to the
+        // observed frames and to themselves only, so they need no copies of the observed stream.
+        let positions = [Int](repeating: length, count: samples)
+        let thought = thinker.infer(from: concat(starts, axis: 1), at: positions, context: context,
+                                    options: ThinkingOptions(steps: options.thinkingSteps, start: start, tolerance: options.tolerance))
+        let finals = thought.energies.last!.scalars
+        let best = (0..<count).map { row in (0..<samples).min { finals[row * samples + $0] < finals[row * samples + $1] }! }
+        let all = thought.prediction.detached().scalars, allPatches = thought.patchEnergies.last!.scalars
+        var chosen: [Float] = [], chosenPatches: [Float] = []
+        chosen.reserveCapacity(count * e)
+        for (row, sample) in best.enumerated() {
+            let n = row * samples + sample
+            chosen += all[(n * e)..<((n + 1) * e)]
+            chosenPatches += allPatches[(n * patches)..<((n + 1) * patches)]
+        }
+        let surprise = actual.map { frames in
+            withParametersFrozen { withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars } }
+        } ?? []
+        var batch = BatchPrediction(predictions: Tensor(shape: [count, e], scalars: chosen),
+                                    energies: Self.frameTotals(chosenPatches, patches: patches),
+                                    surpriseEnergies: Self.frameTotals(surprise, patches: patches))
+        batch.patchEnergies = chosenPatches
+        batch.surprisePatchEnergies = surprise
+        batch.chosenSamples = best
+        let lastFrames = withoutGradient { contexts.sliced(axis: 1, (length - 1)..<length) }.scalars
+        batch.patchShifts = Self.patchShifts(chosen, last: lastFrames, patches: patches, embeddingSize: e)
+        let energies = thought.energies.map(\.scalars)
+        return BatchThought(batch: batch, traces: best.enumerated().map { row, sample in energies.map { $0[row * samples + sample] } },
+                            samplePredictions: thought.prediction.detached().reshaped([count, samples, e]), sampleEnergies: finals)
     }
 }
 
@@ -155,38 +200,33 @@ public struct BatchPrediction {
     /// Per-patch shifts [count × patches] of each prediction from its last context frame
     /// (see `Predictor.patchShifts`): where the model expects change.
     public var patchShifts: [Float] = []
+    /// Which sample each prediction is (0: the model's own start; see `thinkBatch`).
+    public var chosenSamples: [Int] = []
+    /// [count, samples, embedding]: every sample's prediction, when more than one was thought about.
+    public var samplePredictions: Tensor?
 }
 
 extension Predictor {
     /// Predicts the frame after each context in `contexts` [count, length, embedding]; with `actual`
     /// [count, embedding], also scores the frames that really came next.
-    public func predictNext(contexts: Tensor, actual: Tensor?, layout: PatchLayout? = nil, options: PredictionOptions) -> BatchPrediction {
+    /// `guesses` [count, embedding] are the first guesses for those frames, if the model uses them.
+    public func predictNext(contexts: Tensor, actual: Tensor?, guesses: Tensor? = nil, layout: PatchLayout? = nil,
+                            options: PredictionOptions) -> BatchPrediction {
         let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
         let layout = layout ?? config.trainingLayout
+        let guessed = guesses?.reshaped([count, 1, e])
         switch network {
         case .baseline(let model):
-            let next = withoutGradient { model(contexts, layout: layout).sliced(axis: 1, (length - 1)..<length).reshaped([count, e]) }
+            let next = withoutGradient {
+                model(contexts, layout: layout, guesses: guessed.map { concat([contexts.sliced(axis: 1, 1..<length), $0], axis: 1) })
+                    .sliced(axis: 1, (length - 1)..<length).reshaped([count, e])
+            }
             return BatchPrediction(predictions: next, energies: [], surpriseEnergies: [])
         case .ebt(let model):
-            var generator = SeededGenerator(seed: options.seed)
-            let context = withoutGradient { model.observe(contexts, layout: layout) }
-            let thinker = Thinker(model: model)
-            let start = thinker.initialCandidates(options.start ?? config.start, positions: [length], context: context, using: &generator)
-            let thought = thinker.infer(from: start, at: [length], context: context,
-                                        options: ThinkingOptions(steps: options.thinkingSteps, start: options.start ?? config.start,
-                                                                 tolerance: options.tolerance))
-            let surprise = actual.map { frames in
-                withParametersFrozen { withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars } }
-            } ?? []
-            let patchEnergies = thought.patchEnergies.last!
-            var result = BatchPrediction(predictions: thought.prediction.detached().reshaped([count, e]),
-                                         energies: patchEnergies.sum(axis: -1).scalars,
-                                         surpriseEnergies: Self.frameTotals(surprise, patches: layout.patches))
-            result.patchEnergies = patchEnergies.scalars
-            result.surprisePatchEnergies = surprise
-            let lastFrames = withoutGradient { contexts.sliced(axis: 1, (length - 1)..<length) }.scalars
-            result.patchShifts = Self.patchShifts(result.predictions.scalars, last: lastFrames, patches: layout.patches, embeddingSize: e)
-            return result
+            let thought = thinkBatch(model, contexts: contexts, guesses: guesses, actual: actual, layout: layout, options: options)
+            var batch = thought.batch
+            if options.samples > 1 { batch.samplePredictions = thought.samplePredictions }
+            return batch
         }
     }
 }

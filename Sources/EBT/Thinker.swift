@@ -9,6 +9,9 @@ public enum ThinkingStart: String, Codable, CaseIterable, Sendable {
     case noise
     /// ŷ⁰ = 2·x_{q−1} − x_{q−2}: constant-velocity extrapolation in embedding space.
     case linear
+    /// ŷ⁰ = the motion-compensated extrapolation of the last two frames' pixels (`FirstGuesses`):
+    /// zero thinking steps is then already block matching, a guess that copes with motion.
+    case motion
 }
 
 /// How one run of energy minimisation behaves.
@@ -62,8 +65,8 @@ public struct Thinker {
             return context.previousFrames(at: positions)
         case .noise:
             return Tensor.randn([frames.shape[0], positions.count, frames.shape[2]], using: &generator)
-        case .linear:
-            return context.anchors(at: positions, for: .linear)
+        case .linear, .motion:
+            return context.anchors(at: positions, for: start)
         }
     }
 

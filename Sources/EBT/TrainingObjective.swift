@@ -62,16 +62,19 @@ public struct TrainingStats: Sendable {
 public protocol TrainableModel: Layer {
     var config: ModelConfig { get }
     /// The loss on windows [batch, seq + 1, embedding] (frames 1...seq are predicted from the ones
-    /// before) of the model's training grid.
-    func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
+    /// before) of the model's training grid; `guesses` (same shape, or nil) holds at index q the
+    /// first guess for frame q that a `.motion` start begins from.
+    func trainingLoss(_ windows: Tensor, guesses: Tensor?, options: TrainingOptions,
+                      using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats)
 }
 
 extension EnergyModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, guesses: Tensor?, options: TrainingOptions,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
         let observed = windows.sliced(axis: 1, 0..<length), targets = windows.sliced(axis: 1, 1..<(length + 1))
         let positions = Array(1...length)
-        let context = observe(observed)
+        let context = observe(observed, guesses: guesses.map { FirstGuesses(positions: positions, values: $0.sliced(axis: 1, 1..<(length + 1))) })
         let thinker = Thinker(model: self)
         let thinking = ThinkingOptions(steps: options.thinkingSteps, start: options.start, differentiable: true, truncated: options.truncated)
         let start = thinker.initialCandidates(options.start, positions: positions, context: context, using: &generator)
@@ -131,9 +134,10 @@ extension EnergyModel: TrainableModel {
 }
 
 extension BaselineModel: TrainableModel {
-    public func trainingLoss(_ windows: Tensor, options: TrainingOptions, using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
+    public func trainingLoss(_ windows: Tensor, guesses: Tensor?, options: TrainingOptions,
+                             using generator: inout SeededGenerator) -> (loss: Tensor, stats: TrainingStats) {
         let length = windows.shape[1] - 1
-        let prediction = self(windows.sliced(axis: 1, 0..<length))
+        let prediction = self(windows.sliced(axis: 1, 0..<length), guesses: guesses?.sliced(axis: 1, 1..<(length + 1)))
         let loss = smoothL1Loss(prediction, windows.sliced(axis: 1, 1..<(length + 1)), beta: options.smoothL1Beta)
         var stats = TrainingStats()
         stats.loss = loss.item
@@ -165,7 +169,7 @@ public struct Trainer<Model: TrainableModel> {
     /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
     /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
     /// the machine, so the same seed gives the same model everywhere.
-    public mutating func step(_ windows: Tensor) -> TrainingStats {
+    public mutating func step(_ windows: Tensor, guesses: Tensor? = nil) -> TrainingStats {
         let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
         let seeds = (0..<shards).map { _ in generator.next() }
         let bounds = (0...shards).map { $0 * batch / shards }
@@ -175,7 +179,8 @@ public struct Trainer<Model: TrainableModel> {
             dataParallel(shards) { shard in
                 var stream = SeededGenerator(seed: seeds[shard])
                 let part = shards == 1 ? windows : windows.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
-                let (loss, stats) = model.trainingLoss(part, options: options, using: &stream)
+                let guessPart = shards == 1 ? guesses : guesses?.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
+                let (loss, stats) = model.trainingLoss(part, guesses: guessPart, options: options, using: &stream)
                 slots[shard] = (grad(of: loss, wrt: model.parameters), stats)
             }
         }

@@ -123,11 +123,18 @@ public enum CalibrationJob {
             actual += embeddings[(t * e)..<((t + 1) * e)]
         }
         let windowTensor = Tensor(shape: [count, context, e], scalars: contexts)
-        let batch = Predictor(network: .ebt(model)).predictNext(contexts: windowTensor, actual: nil, layout: layout,
-                                                                options: PredictionOptions(thinkingSteps: config.thinkingSteps))
+        let predictor = PixelPredictor(network: .ebt(model), codec: codec)
+        let frameBytes = codec.grid.frameByteCount
+        func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
+        let references = targets.map { t in predictor.reference(after: [frame(Swift.max(t - 2, 0)), frame(t - 1)]) }
+        let batch = predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
+                                          options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch
+        let guesses = predictor.usesGuesses
+            ? FirstGuesses(positions: [context], values: Tensor(shape: [count, 1, e], scalars: codec.encode(rgb: references.flatMap { $0 }, frameCount: count)))
+            : nil
         let predictions = batch.predictions.reshaped([count, 1, e])
         let (readout, bowl, features) = withoutGradient { () -> ([Float], [Float], [Float]) in
-            let observed = model.observe(windowTensor, layout: layout)
+            let observed = model.observe(windowTensor, layout: layout, guesses: guesses)
             let state = model.states(predictions, at: [context], context: observed)
             let bowl = model.bowl(of: model.corrections(predictions, states: state, at: [context], context: observed))
             return (model.energyHead(state).scalars, bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)

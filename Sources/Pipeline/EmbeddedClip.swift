@@ -8,6 +8,9 @@ import EBT
 public struct EmbeddedClip {
     public let url: URL
     public var embeddings: [[Float]]
+    /// For each frame t, the embedding of its motion-compensated first guess from frames t−2 and
+    /// t−1 (`MotionGuess`); empty unless asked for.
+    public var guesses: [[Float]] = []
     /// The patch grid of every embedding.
     public var layout: PatchLayout
     public var fps: Double
@@ -16,26 +19,39 @@ public struct EmbeddedClip {
 
     public var frameCount: Int { embeddings.count }
 
-    public static func load(_ url: URL, codec: PatchCodec, stride: Int = 1, start: Int = 0, maxFrames: Int? = nil) throws -> EmbeddedClip {
+    public static func load(_ url: URL, codec: PatchCodec, stride: Int = 1, start: Int = 0, maxFrames: Int? = nil,
+                            withGuesses: Bool = false) throws -> EmbeddedClip {
         let grid = codec.grid
         let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
                                                                      stride: stride, start: start, maxFrames: maxFrames))
-        var embeddings: [[Float]] = []
-        var chunk: [UInt8] = []
+        var embeddings: [[Float]] = [], guesses: [[Float]] = []
+        var chunk: [UInt8] = [], guessChunk: [UInt8] = []
         let chunkFrames = 32
-        func flush() {
-            let count = chunk.count / grid.frameByteCount
+        func encode(_ pixels: inout [UInt8], into list: inout [[Float]]) {
+            let count = pixels.count / grid.frameByteCount
             guard count > 0 else { return }
-            let codes = codec.encode(rgb: chunk, frameCount: count)
-            for f in 0..<count { embeddings.append(Array(codes[(f * codec.embeddingSize)..<((f + 1) * codec.embeddingSize)])) }
-            chunk.removeAll(keepingCapacity: true)
+            let codes = codec.encode(rgb: pixels, frameCount: count)
+            for f in 0..<count { list.append(Array(codes[(f * codec.embeddingSize)..<((f + 1) * codec.embeddingSize)])) }
+            pixels.removeAll(keepingCapacity: true)
         }
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
+        var recent: [[UInt8]] = []
         while try reader.nextFrame(into: &frame) {
             chunk += frame.pixels
-            if chunk.count >= chunkFrames * grid.frameByteCount { flush() }
+            if withGuesses {
+                guessChunk += MotionGuess.next(after: recent, grid: grid) ?? frame.pixels
+                recent = Array((recent + [frame.pixels]).suffix(2))
+            }
+            if chunk.count >= chunkFrames * grid.frameByteCount {
+                encode(&chunk, into: &embeddings)
+                encode(&guessChunk, into: &guesses)
+            }
         }
-        flush()
-        return EmbeddedClip(url: url, embeddings: embeddings, layout: PatchLayout(grid), fps: reader.metadata.fps / Double(stride), warnings: reader.warnings)
+        encode(&chunk, into: &embeddings)
+        encode(&guessChunk, into: &guesses)
+        var clip = EmbeddedClip(url: url, embeddings: embeddings, layout: PatchLayout(grid), fps: reader.metadata.fps / Double(stride),
+                                warnings: reader.warnings)
+        clip.guesses = guesses
+        return clip
     }
 }

@@ -12,6 +12,10 @@ public struct EvalRequest {
     /// Context frames (default: the model's).
     public var context: Int?
     public var thinkingSteps: Int?
+    /// Candidates thought about per frame (System 2; `PredictionOptions.samples`).
+    public var samples = 1
+    /// Stop thinking once a step lowers the energy by less than this fraction (`--adaptive`).
+    public var tolerance: Float?
     /// Stop at the first clip that fails instead of recording it and going on.
     public var failFast = false
     /// Evaluate only clips whose position in the sorted list is `index` modulo `count`: one worker
@@ -70,6 +74,11 @@ public struct ClipEvaluation: Codable, Sendable {
     public var horizonPSNR: [Double] = []
     public var horizonPSNRCopyLast: [Double] = []
     public var horizonPSNRMotion: [Double] = []
+    /// With several samples per frame: the share of frames where the sample of lowest final energy
+    /// (the one kept) is also the one of lowest embedding error, and the share where the kept
+    /// sample is not the model's own start.
+    public var lowestEnergyIsLowestError: Double?
+    public var alternativeChosen: Double?
 
     /// Whether a stored record lacks what this version measures (it was written before the motion
     /// baseline existed), so the clip is evaluated again rather than reported with gaps. (A record
@@ -97,6 +106,8 @@ public struct ClipEvaluation: Codable, Sendable {
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
+        case lowestEnergyIsLowestError = "lowest_energy_is_lowest_error"
+        case alternativeChosen = "alternative_chosen"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
         case patchShiftSpearman = "patch_shift_spearman"
@@ -159,7 +170,7 @@ public struct EvalJob {
     }
 
     func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
-        let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid, layout = PatchLayout(grid)
+        let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid
         let context = request.context ?? model.network.config.context
         let steps = request.thinkingSteps ?? model.network.config.thinkingSteps
         let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000)
@@ -188,38 +199,44 @@ public struct EvalJob {
 
         var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = [], patchShifts: [Double] = [], patchMotions: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
-        let options = PredictionOptions(thinkingSteps: steps)
+        let options = PredictionOptions(thinkingSteps: steps, samples: request.samples, tolerance: request.tolerance)
+        var choiceHits = 0, alternatives = 0, choices = 0
         // Each predictor reads the clip through its own codec. A baseline trained on other data
         // has another codec: its predictions are decoded with it and re-encoded with the model's,
         // so every embedding MSE is measured in the same space.
-        var predictors = [(name: "model", predictor: Predictor(network: model.network), codec: codec, embeddings: embeddings)]
+        var predictors = [(name: "model", predictor: PixelPredictor(network: model.network, codec: codec), embeddings: embeddings)]
         if let baseline = request.baseline {
             let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline)
             guard baselineCodec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baselineCodec.grid.frameWidth)x\(baselineCodec.grid.frameHeight), patches of \(baselineCodec.grid.patchSize))") }
             let own = baselineCodec == codec ? embeddings : baselineCodec.encode(rgb: pixels.rgb, frameCount: count)
-            predictors.append(("baseline", Predictor(network: baseline.network), baselineCodec, own))
+            predictors.append(("baseline", PixelPredictor(network: baseline.network, codec: baselineCodec), own))
         }
         for chunkStart in stride(from: 0, to: targets.count, by: 64) {
             let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
-            for (name, predictor, ownCodec, ownEmbeddings) in predictors {
-                let width = ownCodec.embeddingSize
+            for (name, predictor, ownEmbeddings) in predictors {
+                let ownCodec = predictor.codec, width = ownCodec.embeddingSize
                 var windows: [Float] = [], actual: [Float] = []
                 for t in chunk {
                     windows += ownEmbeddings[((t - context) * width)..<(t * width)]
                     actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
                 }
-                let batch = predictor.predictNext(contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
-                                                  actual: Tensor(shape: [chunk.count, width], scalars: actual), layout: layout,
-                                                  options: options)
-                // Drawn as changes to the last real frame, which keeps the detail the codec drops.
-                let decoded = ownCodec.decode(embeddings: batch.predictions.scalars, frameCount: chunk.count,
-                                              asChangesTo: chunk.flatMap { frame($0 - 1) },
-                                              referenceEmbeddings: chunk.flatMap { ownEmbeddings[(($0 - 1) * width)..<($0 * width)] })
+                let (batch, decoded) = predictor.predictNext(
+                    contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
+                    references: chunk.map { t in predictor.reference(after: [frame(max(t - 2, 0)), frame(t - 1)]) },
+                    actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
                 let predicted = ownCodec == codec ? batch.predictions.scalars : codec.encode(rgb: decoded, frameCount: chunk.count)
                 for (i, t) in chunk.enumerated() {
                     let image = Array(decoded[(i * frameBytes)..<((i + 1) * frameBytes)])
                     let truth = frame(t)
                     add(name, image, truth, embeddingMSE(predicted[(i * e)..<((i + 1) * e)], embedding(t)))
+                    if name == "model", let samples = batch.samplePredictions {
+                        let k = samples.shape[1], values = samples.scalars, truth = embedding(t)
+                        let sampleErrors = (0..<k).map { j in embeddingMSE(values[((i * k + j) * e)..<((i * k + j + 1) * e)], truth) }
+                        let lowest = sampleErrors.indices.min { sampleErrors[$0] < sampleErrors[$1] }!
+                        choices += 1
+                        if lowest == batch.chosenSamples[i] { choiceHits += 1 }
+                        if batch.chosenSamples[i] != 0 { alternatives += 1 }
+                    }
                     if name == "model" {
                         result.frameIndices.append(t)
                         result.errors.append(PSNR.meanSquaredError(image, truth))
@@ -257,6 +274,10 @@ public struct EvalJob {
             sums[name].map { Quality(psnr: $0.psnr / n, ssim: $0.ssim / n, mse: $0.mse / n, embeddingMSE: $0.embedding / n) }
         }
         result.frames = targets.count
+        if choices > 0 {
+            result.lowestEnergyIsLowestError = Double(choiceHits) / Double(choices)
+            result.alternativeChosen = Double(alternatives) / Double(choices)
+        }
         if !patchEnergies.isEmpty {
             result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies, patchErrors)
             result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises, patchErrors)
@@ -274,14 +295,13 @@ public struct EvalJob {
         let starts = count - horizon < context ? [] : Array(stride(from: context, through: count - horizon, by: max(horizon, (count - horizon - context) / 4 + 1)).prefix(4))
         if !starts.isEmpty {
             var modelPSNR = [Double](repeating: 0, count: horizon), copyPSNR = modelPSNR, motionPSNR = modelPSNR
-            let predictor = Predictor(network: model.network)
+            let predictor = PixelPredictor(network: model.network, codec: codec)
             for s in starts {
                 let history = (s - context..<s).map { Array(embedding($0)) }
-                let rollout = predictor.rollout(after: history, layout: layout, horizon: horizon, options: options)
-                let (last, lastEmbedding) = (frame(s - 1), Array(embedding(s - 1)))
+                let rollout = predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
+                let last = frame(s - 1)
                 for (k, step) in rollout.enumerated() {
-                    let picture = codec.decode(embeddings: step.embedding, frameCount: 1, asChangesTo: last, referenceEmbeddings: lastEmbedding)
-                    modelPSNR[k] += PSNR.between(picture, frame(s + k))
+                    modelPSNR[k] += PSNR.between(step.pixels, frame(s + k))
                     copyPSNR[k] += PSNR.between(last, frame(s + k))
                 }
                 let motion = BlockMotion.rollout(previous: frame(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)

@@ -48,7 +48,8 @@ public struct OverlayJob {
 
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
-        let clip = try EmbeddedClip.load(request.clip, codec: codec)
+        let usesGuesses = model.network.config.start == .motion
+        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses)
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
         var scores = [Double](repeating: 0, count: count)
@@ -57,8 +58,9 @@ public struct OverlayJob {
         func score(_ frames: [Int], history: Int) {
             let windows = frames.flatMap { t in clip.embeddings[(t - history)..<t].flatMap { $0 } }
             let actual = frames.flatMap { clip.embeddings[$0] }
+            let guesses = usesGuesses ? Tensor(shape: [frames.count, e], scalars: frames.flatMap { clip.guesses[$0] }) : nil
             let batch = predictor.predictNext(contexts: Tensor(shape: [frames.count, history, e], scalars: windows),
-                                              actual: Tensor(shape: [frames.count, e], scalars: actual),
+                                              actual: Tensor(shape: [frames.count, e], scalars: actual), guesses: guesses,
                                               layout: PatchLayout(grid), options: options)
             for (i, t) in frames.enumerated() {
                 maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])

@@ -100,14 +100,9 @@ public struct PredictJob {
         let contextFrames = Array(window[..<contextCount])
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
-        let predictions = Predictor(network: model.network).rollout(after: embeddings, layout: PatchLayout(grid), horizon: request.horizon,
-                                                                    options: request.options)
-        // Each predicted frame is drawn as its change from the last real frame, so the detail the
-        // codec cannot hold stays where the picture does not move.
-        let predicted = predictions.map {
-            codec.decode(embeddings: $0.embedding, frameCount: 1, asChangesTo: contextFrames[contextFrames.count - 1],
-                         referenceEmbeddings: embeddings[embeddings.count - 1])
-        }
+        let rollout = PixelPredictor(network: model.network, codec: codec)
+            .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+        let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
         var records: [PredictedFrame] = []
         for (step, prediction) in predictions.enumerated() {

@@ -158,7 +158,8 @@ public struct TrainingSession {
         func embed(_ urls: [URL]) -> [EmbeddedClip] {
             urls.compactMap { url in
                 do {
-                    let clip = try EmbeddedClip.load(url, codec: codec.regridded(workingGrid(url)), stride: plan.stride)
+                    let clip = try EmbeddedClip.load(url, codec: codec.regridded(workingGrid(url)), stride: plan.stride,
+                                                     withGuesses: plan.options.start == .motion)
                     for warning in clip.warnings { events(.warning(warning)) }
                     return clip
                 } catch {
@@ -211,7 +212,7 @@ public struct TrainingSession {
         var training: TrainingState?
     }
 
-    func loop(_ state: inout LoopState, training: WindowSampler, validation: Tensor?, codec: PatchCodec, codecPSNR: Double,
+    func loop(_ state: inout LoopState, training: WindowSampler, validation: (windows: Tensor, guesses: Tensor?)?, codec: PatchCodec, codecPSNR: Double,
               generator: inout SeededGenerator, began: Date, events: (TrainingEvent) -> Void,
               shouldStop: () -> Bool) throws -> TrainingSummary {
         let startStep = state.step
@@ -248,7 +249,8 @@ public struct TrainingSession {
 
         func validate(_ network: ModelFile.Network) {
             guard let validation else { return }
-            let errors = OneStepEvaluation.errors(network, windows: validation, thinkingSteps: plan.options.thinkingSteps)
+            let errors = OneStepEvaluation.errors(network, windows: validation.windows, guesses: validation.guesses,
+                                                  thinkingSteps: plan.options.thinkingSteps)
             lastValidation = errors
             events(.validation(step: state.step, seconds: Date().timeIntervalSince(trainingStart), errors: errors))
         }
@@ -264,7 +266,8 @@ public struct TrainingSession {
             while state.step < totalSteps {
                 if shouldStop() { interrupted = true; break }
                 let stepBegan = Date()
-                lastStats = trainer.step(training.batch(plan.batch, using: &generator))
+                let batch = training.batch(plan.batch, using: &generator)
+                lastStats = trainer.step(batch.windows, guesses: batch.guesses)
                 guard lastStats.loss.isFinite else {
                     throw TrainingError.invalidPlan("training diverged at step \(state.step) (loss \(lastStats.loss)); try a lower --lr")
                 }

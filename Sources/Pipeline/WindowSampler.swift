@@ -30,9 +30,10 @@ public struct WindowSampler {
     /// The grid of the windows drawn.
     public var layout: PatchLayout? { crop ?? starts.first.map { clips[$0.clip].layout } }
 
-    /// A batch [count, length, embedding] of windows drawn at random.
-    public func batch(_ count: Int, using generator: inout SeededGenerator) -> Tensor {
-        windows((0..<count).map { _ in
+    /// A batch [count, length, embedding] of windows drawn at random, and their first guesses
+    /// (same shape) when the clips carry them.
+    public func batch(_ count: Int, using generator: inout SeededGenerator) -> (windows: Tensor, guesses: Tensor?) {
+        windowsAndGuesses((0..<count).map { _ in
             let pick = starts[Int(generator.next() % UInt64(starts.count))]
             let layout = clips[pick.clip].layout
             guard let crop else { return (pick.clip, pick.start, 0, 0) }
@@ -43,17 +44,22 @@ public struct WindowSampler {
     }
 
     /// Up to `count` windows spread evenly over all start positions, cropped at the centre: a
-    /// fixed validation set.
-    public func evenlySpread(_ count: Int) -> Tensor {
+    /// fixed validation set, with its first guesses when the clips carry them.
+    public func evenlySpread(_ count: Int) -> (windows: Tensor, guesses: Tensor?) {
         let n = min(count, starts.count)
-        return windows((0..<n).map { i in
+        return windowsAndGuesses((0..<n).map { i in
             let pick = starts[i * starts.count / n], layout = clips[pick.clip].layout
             guard let crop else { return (pick.clip, pick.start, 0, 0) }
             return (pick.clip, pick.start, (layout.rows - crop.rows) / 2, (layout.columns - crop.columns) / 2)
         })
     }
 
-    func windows(_ picks: [(clip: Int, start: Int, top: Int, left: Int)]) -> Tensor {
+    func windowsAndGuesses(_ picks: [(clip: Int, start: Int, top: Int, left: Int)]) -> (windows: Tensor, guesses: Tensor?) {
+        let guessed = picks.allSatisfy { clips[$0.clip].guesses.count == clips[$0.clip].frameCount }
+        return (windows(picks, \.embeddings), guessed ? windows(picks, \.guesses) : nil)
+    }
+
+    func windows(_ picks: [(clip: Int, start: Int, top: Int, left: Int)], _ source: KeyPath<EmbeddedClip, [[Float]]>) -> Tensor {
         let first = clips[picks[0].clip]
         let components = first.embeddings[0].count / first.layout.patches
         let cropped = crop ?? first.layout
@@ -63,7 +69,7 @@ public struct WindowSampler {
         for (clip, start, top, left) in picks {
             let columns = clips[clip].layout.columns
             for t in start..<(start + length) {
-                let frame = clips[clip].embeddings[t]
+                let frame = clips[clip][keyPath: source][t]
                 if crop == nil { values += frame; continue }
                 for row in top..<(top + cropped.rows) {
                     let from = (row * columns + left) * components

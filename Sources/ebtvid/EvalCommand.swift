@@ -32,6 +32,15 @@ struct EvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Thinking steps (default: as trained).")
     var think: Int?
 
+    @Option(parsing: .unconditional, help: "Context frames (default: as trained).")
+    var context: Int?
+
+    @Option(parsing: .unconditional, help: "Candidates to think about per frame; the lowest final energy wins.")
+    var samples = 1
+
+    @Option(parsing: .unconditional, help: "Stop thinking once a step lowers the energy by less than this fraction.")
+    var adaptive: Float?
+
     @Option(help: "Output folder.")
     var out = "outputs/eval"
 
@@ -48,6 +57,9 @@ struct EvalCommand: ParsableCommand {
         guard !inputs.isEmpty else { throw ValidationError("give at least one clip or folder") }
         guard horizon >= 1 && horizon <= 256 else { throw ValidationError("--horizon must be between 1 and 256, got \(horizon)") }
         if let think, think < 0 || think > 1000 { throw ValidationError("--think must be between 0 and 1000, got \(think)") }
+        if let context, context < 1 || context > 1024 { throw ValidationError("--context must be between 1 and 1024, got \(context)") }
+        guard samples >= 1 && samples <= 64 else { throw ValidationError("--samples must be between 1 and 64, got \(samples)") }
+        if let adaptive, !(adaptive >= 0 && adaptive < 1) { throw ValidationError("--adaptive must be in [0, 1), got \(adaptive)") }
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
         if let shard, parsedShard(shard) == nil { throw ValidationError("--shard must be INDEX/COUNT, got \(shard)") }
     }
@@ -65,6 +77,9 @@ struct EvalCommand: ParsableCommand {
         request.baseline = try baseline.map { try ModelFile(contentsOf: URL(fileURLWithPath: $0)) }
         request.horizon = horizon
         request.thinkingSteps = think
+        request.context = context
+        request.samples = samples
+        request.tolerance = adaptive
         request.failFast = failFast
         request.shard = shard.flatMap(parsedShard)
         let progress = ProgressLine()
@@ -74,6 +89,9 @@ struct EvalCommand: ParsableCommand {
             var arguments = inputs + ["--model", modelPath, "--horizon", String(horizon), "--out", out]
             if let baseline { arguments += ["--baseline", baseline] }
             if let think { arguments += ["--think", String(think)] }
+            if let context { arguments += ["--context", String(context)] }
+            if samples > 1 { arguments += ["--samples", String(samples)] }
+            if let adaptive { arguments += ["--adaptive", String(adaptive)] }
             if failFast { arguments.append("--fail-fast") }
             try EvalWorkers(count: min(jobs, max(clips.count, 1)), arguments: arguments, clips: clips, output: request.output).run { done in
                 let elapsed = Date().timeIntervalSince(began)
@@ -99,11 +117,25 @@ struct EvalCommand: ParsableCommand {
                   + String(format: "PSNR %6.2f dB  SSIM %.3f  embedding MSE %.4f", q.psnr, q.ssim, q.embeddingMSE))
         }
         print("\(summary.clips) clips (\(summary.failed) failed), \(summary.frames) frames, \(steps) thinking steps")
+        // Within clips first: a pooled mean can hide a clip the model makes worse.
+        print("per clip, one-step PSNR dB:  model  copy-last  motion  clip")
+        for clip in results where clip.error == nil {
+            guard let m = clip.model, let c = clip.copyLast, let v = clip.motion else { continue }
+            print(String(format: "                            %6.2f  %6.2f     %6.2f  ", m.psnr, c.psnr, v.psnr) + URL(fileURLWithPath: clip.clip).lastPathComponent)
+        }
         row("model", summary.model)
         row("copy-last", summary.copyLast)
         row("linear", summary.linear)
         row("motion", summary.motion)
         row("baseline", summary.baseline)
+        let chosen = results.filter { $0.lowestEnergyIsLowestError != nil }
+        if !chosen.isEmpty {
+            let frames = Double(chosen.reduce(0) { $0 + $1.frames })
+            let hits = chosen.reduce(0.0) { $0 + $1.lowestEnergyIsLowestError! * Double($1.frames) } / frames
+            let alternatives = chosen.reduce(0.0) { $0 + ($1.alternativeChosen ?? 0) * Double($1.frames) } / frames
+            print(String(format: "samples: the lowest-energy sample was the lowest-error one on %.1f%% of frames; another start than the model's won on %.1f%%",
+                         100 * hits, 100 * alternatives))
+        }
         if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
         if let a = summary.surpriseAUROC {
             print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))

@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Thinking steps in training.")
     var think = 2
 
-    @Option(help: "Where thinking starts: lastFrame, noise or linear.")
+    @Option(help: "Where thinking starts: lastFrame, noise, linear or motion (the block-motion extrapolation).")
     var start: ThinkingStart = .lastFrame
 
     @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")
@@ -133,6 +133,7 @@ struct TrainCommand: ParsableCommand {
             case .validation(let step, let seconds, let errors):
                 var line = String(format: "validation at step %d (%@): mse %.4f vs copy-last %.4f (%+.1f%%), linear %.4f", step, ProgressLine.duration(seconds), errors.model, errors.copyLast,
                                   100 * (errors.model / max(errors.copyLast, 1e-12) - 1), errors.linear)
+                if let guess = errors.guess { line += String(format: ", motion %.4f (%+.1f%%)", guess, 100 * (errors.model / max(guess, 1e-12) - 1)) }
                 if let energy = errors.energy { line += String(format: ", mean energy %.3f", energy) }
                 progress.message(line)
             case .checkpoint: break

@@ -9,7 +9,8 @@ final class TrainPredictCommandTests: XCTestCase {
         XCTAssertEqual(synth.status, 0, synth.stderr)
         let model = directory.appendingPathComponent("m.safetensors").path
         let train = try EbtvidProcess.run(["train", clips.path, "--out", model, "--size", "tiny", "--steps", "20", "--context", "6",
-                                           "--batch", "4", "--components", "8", "--validate-every", "10"], timeout: 120)
+                                           "--batch", "4", "--components", "8", "--validate-every", "10", "--working-size", "64"],
+                                           timeout: 120)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(String(decoding: train.stdout, as: UTF8.self).contains("saved \(model) after 20 steps"))
         XCTAssertTrue(train.stderr.contains("validation at step 10"), train.stderr)
@@ -46,10 +47,10 @@ final class TrainPredictCommandTests: XCTestCase {
             (["train", "/nonexistent/clips", "--out", model, "--steps", "5"], "no such file"),
             (["train", directory.path, "--out", model], "--steps or --minutes"),
             (["train", directory.path, "--out", model, "--steps", "5", "--batch", "0"], "batch"),
-            (["train", directory.path, "--out", model, "--steps", "5", "--replay", "2"], "replay share"),
-            (["train", directory.path, "--out", model, "--steps", "5", "--step-scale-spread", "0.5"], "step-scale spread"),
-            (["train", directory.path, "--out", model, "--steps", "5", "--extra-steps", "-1"], "extra thinking steps"),
-            (["train", directory.path, "--out", model, "--steps", "5", "--langevin", "nan"], "Langevin"),
+            (["train", directory.path, "--out", model, "--steps", "5", "--working-size", "100"], "working size 100"),
+            (["train", directory.path, "--out", model, "--steps", "5", "--working-size", "32", "--crop", "5"], "crop must be between 1 and 4"),
+            (["train", directory.path, "--out", model, "--steps", "5", "--crop", "0"], "crop"),
+            (["train", directory.path, "--out", model, "--steps", "5", "--replay", "0.5"], "--replay"),
             (["train", directory.path, "--out", "/nonexistent/dir/m.safetensors", "--steps", "5"], "/nonexistent/dir/m.safetensors"),
             (["predict", "x.mp4", "--model", model], "model file not found"),
             (["predict", "x.mp4", "--model", model, "--horizon", "0"], "--horizon"),

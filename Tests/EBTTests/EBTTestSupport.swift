@@ -28,9 +28,32 @@ func rotatingWindows(batch: Int, length: Int, embedding: Int, seed: UInt64, nois
     return Tensor(shape: [batch, length, embedding], scalars: values)
 }
 
-func tinyConfig(kind: ModelConfig.Kind = .ebt) -> ModelConfig {
-    ModelConfig(kind: kind, embeddingSize: 16, patchCount: 4, width: 32, layers: 2, heads: 2, context: 6,
-                thinkingSteps: 2, initialStepSize: 1)
+/// A tiny model trained on a 2x2 grid of 4 components per patch (`embedding` = patches x components,
+/// so 16 values a frame), unless another grid is asked for.
+func tinyConfig(kind: ModelConfig.Kind = .ebt, rows: Int = 2, columns: Int = 2, components: Int = 4) -> ModelConfig {
+    ModelConfig(kind: kind, embeddingSize: rows * columns * components, patchCount: rows * columns, width: 32, layers: 2, heads: 2,
+                context: 6, thinkingSteps: 2, initialStepSize: 1, patchColumns: rows == columns ? nil : columns)
+}
+
+/// A tiny EBT with every parameter moved off its initial value (gains off 1, biases off 0, heads
+/// non-negligible, level feature weights non-zero), so that every term of the energy shows in a
+/// test that compares energies or corrections.
+func scrambledModel(_ config: ModelConfig = tinyConfig(), seed: UInt64 = 21) -> EnergyModel {
+    var generator = SeededGenerator(seed: seed)
+    var model = EnergyModel(config, using: &generator)
+    var parameters: [String: Tensor] = [:]
+    for (name, tensor) in model.namedParameters where name != "logStepSize" {
+        parameters[name] = tensor.detached() + Tensor.randn(tensor.shape, std: 0.15, using: &generator)
+    }
+    parameters["logStepSize"] = Tensor(shape: [1], scalars: [-1])
+    try! model.loadParameters(parameters)
+    return model
+}
+
+/// Frames [batch, seq, rows·columns·components] of random codes.
+func randomFrames(batch: Int, length: Int, layout: PatchLayout, components: Int, seed: UInt64) -> Tensor {
+    var generator = SeededGenerator(seed: seed)
+    return Tensor.randn([batch, length, layout.patches * components], using: &generator)
 }
 
 /// Runs a Python snippet; exit status 77 from it means "a package is missing" and skips the test.

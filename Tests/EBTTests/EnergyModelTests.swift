@@ -106,6 +106,30 @@ final class EnergyModelTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)).start, .linear)
     }
 
+    /// The config tells the patch's code size and the training grid; the working size is kept in
+    /// the file's JSON, absent (nil) in configs written before it, and checked.
+    func testConfigDescribesPatchesGridAndWorkingSize() throws {
+        let wide = tinyConfig(rows: 2, columns: 3)
+        XCTAssertEqual(wide.components, 4)
+        XCTAssertEqual(wide.trainingLayout, PatchLayout(rows: 2, columns: 3))
+        XCTAssertEqual(tinyConfig().trainingLayout, PatchLayout(rows: 2, columns: 2))
+        XCTAssertNil(tinyConfig().workingLongSide)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(tinyConfig()), as: UTF8.self).contains("workingLongSide"))
+        var working = ModelConfig(kind: .ebt, size: .tiny, embeddingSize: 64 * 6, patchCount: 64, workingLongSide: 128)
+        XCTAssertEqual(working.trainingLayout, PatchLayout(rows: 8, columns: 8))
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: try JSONEncoder().encode(working)), working)
+        XCTAssertNil(working.problem)
+        working.workingLongSide = 4
+        XCTAssertTrue(working.problem?.contains("working size") == true, "\(String(describing: working.problem))")
+        // The heads are per patch, so the parameters do not depend on the grid.
+        var generator = SeededGenerator(seed: 1)
+        let model = EnergyModel(wide, using: &generator)
+        XCTAssertEqual(model.correctionHead.weight.shape, [32, 4])
+        XCTAssertEqual(model.energyHead.weight.shape, [32, 1])
+        XCTAssertEqual(model.backbone.inputProjection.weight.shape, [PatchTokens.featureSize(components: 4), 32])
+        XCTAssertEqual(model.parameterCount, EnergyModel(tinyConfig(), using: &generator).parameterCount)
+    }
+
     /// A model that starts at the linear extrapolation has its bowl anchored there: with the same
     /// weights, its Δ differs from a last-frame model's by exactly the extrapolated velocity.
     func testTheBowlIsAnchoredWhereThinkingStarts() {
@@ -155,23 +179,33 @@ final class EnergyModelTests: XCTestCase {
             var generator = SeededGenerator(seed: 1)
             let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &generator)
             let thought = thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: 2, differentiable: true),
-                                        finalEnergy: false, using: &generator)
+                                        finalEnergy: false)
             XCTAssertEqual(thought.corrections.count, 2)
             return zip(thought.candidates, thought.corrections).map { mseLoss($0 - $1, truth) }.reduce(Tensor(0), +)
         }
     }
 
-    func checkGradient(options: TrainingOptions) {
-        let windows = rotatingWindows(batch: 2, length: 5, embedding: 16, seed: 4)
-        checkGradient(label: "\(options.thinkingSteps) steps") { model in
+    /// The same on a 2x3 grid, whose border patches repeat in their neighbours' tokens: the
+    /// gradient flows back through the tokens' gathers from the candidates thinking moved.
+    func testTrainingGradientMatchesFiniteDifferencesOnAWideGrid() {
+        var options = TrainingOptions(thinkingSteps: 2)
+        options.calibrationWeight = 0
+        options.landscapeWeight = 0
+        checkGradient(options: options, config: tinyConfig(rows: 2, columns: 3))
+    }
+
+    func checkGradient(options: TrainingOptions, config: ModelConfig = tinyConfig()) {
+        let windows = rotatingWindows(batch: 2, length: 5, embedding: config.embeddingSize, seed: 4)
+        checkGradient(label: "\(options.thinkingSteps) steps on \(config.trainingLayout)", config: config) { model in
             var g = SeededGenerator(seed: 1)
-            return model.trainingLoss(windows, options: options, using: &g).loss
+            return model.trainingLoss(windows, guesses: nil, options: options, using: &g).loss
         }
     }
 
     /// Compares the gradient of `loss` in a few weights and in the step size with central differences.
-    func checkGradient(label: String, loss lossOf: (EnergyModel) -> Tensor) {
-        var model = self.model(seed: 8)
+    func checkGradient(label: String, config: ModelConfig = tinyConfig(), loss lossOf: (EnergyModel) -> Tensor) {
+        var generator = SeededGenerator(seed: 8)
+        var model = EnergyModel(config, using: &generator)
         model.logStepSize = Tensor(shape: [1], scalars: [Foundation.log(Float(3))]).asParameter()
         func loss(_ m: EnergyModel) -> Double { Double(lossOf(m).item) }
         let value = lossOf(model)

@@ -58,8 +58,8 @@ final class LevelCalibrationTests: XCTestCase {
         let recalibrated = model.withLevel(readoutScale: 0.5, featureWeights: [2, -1])
         let start = context.previousFrames(at: [6])
         let options = ThinkingOptions(steps: 3)
-        let before = FrozenEnergy(model).think(from: start, at: [6], context: context, options: options)
-        let after = FrozenEnergy(recalibrated).think(from: start, at: [6], context: context, options: options)
+        let before = Thinker(model: model).infer(from: start, at: [6], context: context, options: options)
+        let after = Thinker(model: recalibrated).infer(from: start, at: [6], context: context, options: options)
         XCTAssertEqual(before.prediction.scalars, after.prediction.scalars, "thinking must not depend on the level")
         let features = model.levelFeatures(at: [6], context: context).scalars
         let terms = withoutGradient { model.evaluate(before.prediction, at: [6], context: context) }

@@ -83,6 +83,8 @@ final class SafetensorsFileTests: XCTestCase {
         assert abs(float(t["b"][1]) - 3.14159265) < 1e-6
         print("ok")
         """
-        XCTAssertEqual(try runPython(script, arguments: [url.path]), 0)
+        // Outside the assertion, so that a missing package skips the test instead of failing it.
+        let status = try runPython(script, arguments: [url.path])
+        XCTAssertEqual(status, 0)
     }
 }

@@ -28,7 +28,7 @@ final class TrainingTests: XCTestCase {
         let thinker = Thinker(model: trained)
         var g = SeededGenerator(seed: 0)
         let start = thinker.initialCandidates(.lastFrame, positions: Array(1...6), context: context, using: &g)
-        return (start, thinker.infer(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: steps), using: &g))
+        return (start, thinker.infer(from: start, at: Array(1...6), context: context, options: ThinkingOptions(steps: steps)))
     }
 
     /// With the landscape and calibration weights zero the loss is the thinking loss alone (the
@@ -37,11 +37,11 @@ final class TrainingTests: XCTestCase {
         let model = Self.trained.model
         let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 77, noise: 0.2)
         var full = SeededGenerator(seed: 1), reference = SeededGenerator(seed: 1)
-        let (loss, stats) = model.trainingLoss(windows, options: TrainingOptions(thinkingSteps: 2), using: &full)
+        let (loss, stats) = model.trainingLoss(windows, guesses: nil, options: TrainingOptions(thinkingSteps: 2), using: &full)
         var options = TrainingOptions(thinkingSteps: 2)
         options.landscapeWeight = 0
         options.calibrationWeight = 0
-        let (thinkingLoss, referenceStats) = model.trainingLoss(windows, options: options, using: &reference)
+        let (thinkingLoss, referenceStats) = model.trainingLoss(windows, guesses: nil, options: options, using: &reference)
         XCTAssertGreaterThan(stats.calibrationLoss + stats.landscapeLoss, 1e-4)
         XCTAssertEqual(thinkingLoss.item, loss.item - stats.calibrationLoss - stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
         XCTAssertEqual(referenceStats.lastStepLoss, stats.lastStepLoss)
@@ -59,23 +59,25 @@ final class TrainingTests: XCTestCase {
         let positions = Array(1...6)
         let options = TrainingOptions(thinkingSteps: 2, calibrationWeight: 0.5, landscapeWeight: 2)
         var generator = SeededGenerator(seed: 2)
-        let (loss, stats) = model.trainingLoss(windows, options: options, using: &generator)
+        let (loss, stats) = model.trainingLoss(windows, guesses: nil, options: options, using: &generator)
 
-        // The same steps by hand; the last-frame start and this recipe's batch draw take nothing
-        // from the random stream, so the neighbour is the stream's first draw.
+        // The same steps by hand; the last-frame start takes nothing from the random stream, so
+        // the neighbour is the stream's first draw.
         let context = withoutGradient { model.observe(observed) }
         let thinker = Thinker(model: model)
         var stream = SeededGenerator(seed: 2)
         let start = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &stream)
         let thought = thinker.think(from: start, at: positions, context: context, options: ThinkingOptions(steps: 2),
-                                    finalEnergy: false, using: &stream)
+                                    finalEnergy: false)
         let prediction = thought.prediction.detached()
         let spread = mseLoss(prediction, truth).item.squareRoot()
         let neighbour = prediction + Tensor.randn(prediction.shape, std: spread, using: &stream)
         let centres = [thought.candidates[0], thought.candidates[1], neighbour].map { point in
             withoutGradient { point.detached() - model.evaluate(point.detached(), at: positions, context: context).correction }
         }
-        let residual = withoutGradient { start + model.correctionHead(model.states(start, at: positions, context: context)) }
+        let residual = withoutGradient {
+            start + PatchTokens.framewise(model.correctionHead(model.states(start, at: positions, context: context)), batch: 4, patches: 4)
+        }
         for (a, b) in zip(centres[0].scalars, residual.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         let expected = centres.map { mseLoss($0, truth).item }.reduce(0, +) / 3
         XCTAssertGreaterThan(expected, 1e-4)
@@ -91,73 +93,6 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(stats.calibrationLoss, calibration, accuracy: 1e-4 * calibration)
         let thinking = (stats.firstStepLoss + stats.lastStepLoss) / 2
         XCTAssertEqual(loss.item, thinking + 0.5 * stats.calibrationLoss + 2 * stats.landscapeLoss, accuracy: 1e-5 * max(1, loss.item))
-    }
-
-    /// A replayed window thinks on from the prediction stored with it, so with two trained steps
-    /// it has thought four in all; the fresh windows of the batch start from their last frame.
-    func testReplayedWindowsThinkOnFromTheirStoredPrediction() {
-        let model = Self.trained.model
-        let windows = rotatingWindows(batch: 4, length: 7, embedding: 16, seed: 83, noise: 0.2)
-        let positions = Array(1...6)
-        let context = withoutGradient { model.observe(windows.sliced(axis: 1, 0..<6)) }
-        let thinker = Thinker(model: model)
-        var g = SeededGenerator(seed: 0)
-        let lastFrames = thinker.initialCandidates(.lastFrame, positions: positions, context: context, using: &g)
-        func thought(_ steps: Int, from start: Tensor) -> Tensor {
-            thinker.infer(from: start, at: positions, context: context, options: ThinkingOptions(steps: steps), using: &g).prediction
-        }
-        let stored = thought(2, from: lastFrames).sliced(axis: 0, 2..<4)
-        var stream = SeededGenerator(seed: 3)
-        let result = model.trainingLoss(windows, replayedStarts: stored, options: TrainingOptions(thinkingSteps: 2),
-                                        draw: BatchDraw(thinkingSteps: 2, stepScale: 1), using: &stream)
-        let prediction = try! XCTUnwrap(result.prediction)
-        let expected = concat([thought(2, from: lastFrames).sliced(axis: 0, 0..<2), thought(4, from: lastFrames).sliced(axis: 0, 2..<4)], axis: 0)
-        XCTAssertGreaterThan(mseLoss(thought(2, from: lastFrames), expected).item, 1e-6, "two more steps should move the replayed windows")
-        for (a, b) in zip(prediction.scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
-    }
-
-    /// With replay on, the trainer keeps every window of a batch with the prediction reached on
-    /// it, up to two batches (the oldest replaced first), and replays the share asked for.
-    func testTrainerReplaysAShareOfEachBatchFromItsBuffer() {
-        var generator = SeededGenerator(seed: 5)
-        var trainer = Trainer(model: EnergyModel(tinyConfig(), using: &generator), optimizer: AdamW(learningRate: 1e-3),
-                              options: TrainingOptions(thinkingSteps: 2, replayShare: 0.5), seed: 6)
-        let batches = (0..<3).map { rotatingWindows(batch: 4, length: 7, embedding: 16, seed: UInt64(90 + $0), noise: 0.2) }
-        _ = trainer.step(batches[0])
-        XCTAssertEqual(trainer.replay?.count, 4)
-        XCTAssertEqual(Set(trainer.replay!.windows), Set((0..<4).map { batches[0].sliced(axis: 0, $0..<($0 + 1)).scalars }))
-        _ = trainer.step(batches[1])
-        // Two of the four windows of the second batch were replays of the first.
-        let second = trainer.replay!.windows.suffix(4)
-        XCTAssertEqual(Set(second.prefix(2)), Set((0..<2).map { batches[1].sliced(axis: 0, $0..<($0 + 1)).scalars }))
-        XCTAssertTrue(second.suffix(2).allSatisfy { Set(trainer.replay!.windows.prefix(4)).contains($0) })
-        _ = trainer.step(batches[2])
-        XCTAssertEqual(trainer.replay?.count, 8, "capacity is two batches")
-        XCTAssertEqual(Set(trainer.replay!.windows.prefix(2)), Set((0..<2).map { batches[2].sliced(axis: 0, $0..<($0 + 1)).scalars }),
-                       "the oldest entries are replaced first")
-    }
-
-    /// The buffer's checkpoint form restores it exactly: the same draws come out.
-    func testReplayBufferRoundTripsThroughItsContents() {
-        var buffer = ReplayBuffer(capacity: 3)
-        for seed in 0..<2 {
-            let windows = rotatingWindows(batch: 2, length: 4, embedding: 5, seed: UInt64(seed), noise: 0.1)
-            buffer.add(windows: windows, predictions: windows.sliced(axis: 1, 1..<4) * 0.5)
-        }
-        XCTAssertEqual(buffer.count, 3)
-        let contents = buffer.contents!
-        let restored = ReplayBuffer(capacity: 3, windows: contents.windows, predictions: contents.predictions, oldest: contents.oldest)
-        XCTAssertEqual(restored, buffer)
-        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
-        let (x, y) = (buffer.sample(2, using: &a), restored.sample(2, using: &b))
-        XCTAssertEqual(x.windows.scalars, y.windows.scalars)
-        XCTAssertEqual(x.starts.scalars, y.starts.scalars)
-        XCTAssertEqual(x.starts.shape, [2, 3, 5])
-        // Each drawn start is the prediction stored with its window.
-        for row in 0..<2 {
-            let window = x.windows.sliced(axis: 0, row..<(row + 1)), start = x.starts.sliced(axis: 0, row..<(row + 1))
-            XCTAssertEqual(start.scalars, (window.sliced(axis: 1, 1..<4) * 0.5).scalars)
-        }
     }
 
     /// A batch run as two half-batches side by side gives the whole batch's loss, gradient and
@@ -299,30 +234,6 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
-    /// A checkpoint's replay buffer loads as saved, and a damaged one is refused with a reason.
-    func testCheckpointReplayBufferLoadsAndIsChecked() throws {
-        var buffer = ReplayBuffer(capacity: 4)
-        let windows = rotatingWindows(batch: 3, length: 7, embedding: 16, seed: 8)
-        buffer.add(windows: windows, predictions: windows.sliced(axis: 1, 1..<7))
-        let state = TrainingState(optimizerStep: 1, moments: [:], samplerState: [1, 2, 3, 4], trainerState: [5, 6, 7, 8], replay: buffer)
-        let good = try ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
-                                 codec: try codec(patches: 4, components: 4), training: state).safetensors()
-        XCTAssertEqual(try ModelFile(file: good, path: "m.safetensors").training?.replay, buffer)
-        var reshaped = good
-        reshaped.entries["replay.windows"] = .init(shape: [3, 6, 16], values: [Float](repeating: 0, count: 3 * 6 * 16))
-        var poisoned = good
-        poisoned.entries["replay.predictions"]!.values[5] = .infinity
-        var overfull = good
-        overfull.metadata["training_state"] = overfull.metadata["training_state"]!.replacingOccurrences(of: "\"replayCapacity\":4", with: "\"replayCapacity\":2")
-        XCTAssertNotEqual(overfull.metadata["training_state"], good.metadata["training_state"], "the edit should take")
-        for (file, expected) in [(reshaped, "'replay.windows' has shape [3, 6, 16], expected [3, 7, 16]"), (poisoned, "non-finite"),
-                                 (overfull, "replay buffer")] {
-            XCTAssertThrowsError(try ModelFile(file: file, path: "m.safetensors")) { error in
-                XCTAssertTrue("\(error)".contains(expected), "\(error) should mention \(expected)")
-            }
-        }
-    }
-
     func testPythonSafetensorsOpensAModelFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-py-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -339,9 +250,12 @@ final class ModelFileTests: XCTestCase {
         with safe_open(sys.argv[1], framework="numpy") as f:
             meta = f.metadata()
         assert meta["format"] == "ebtvid-model" and json.loads(meta["config"])["width"] == 32, meta
-        assert t["model.backbone.inputProjection.weight"].shape == (16, 32)
+        assert t["model.backbone.inputProjection.weight"].shape == (72, 32)
+        assert t["model.energyHead.weight"].shape == (32, 1)
         assert t["codec.basis"].shape == (192, 4)
         """
-        XCTAssertEqual(try runPython(script, arguments: [url.path]), 0)
+        // Outside the assertion, so that a missing package skips the test instead of failing it.
+        let status = try runPython(script, arguments: [url.path])
+        XCTAssertEqual(status, 0)
     }
 }

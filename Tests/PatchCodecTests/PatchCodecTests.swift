@@ -147,4 +147,94 @@ final class PatchCodecTests: XCTestCase {
         XCTAssertThrowsError(try PatchCodec(grid: grid, mean: codec.mean, basis: Array(codec.basis.dropLast()), scale: codec.scale))
         XCTAssertThrowsError(try PatchCodec(grid: grid, mean: codec.mean, basis: codec.basis, scale: [1, 1, 0, 1]))
     }
+
+    // MARK: Working grids
+
+    /// The long side at the working size, the short side to the nearest whole patch in proportion.
+    func testWorkingGridsKeepTheSourcesAspectRatio() throws {
+        func size(_ width: Int, _ height: Int, long: Int = 128, patch: Int = 8) throws -> [Int] {
+            let grid = try PatchGrid.working(sourceWidth: width, sourceHeight: height, longSide: long, patchSize: patch)
+            XCTAssertEqual(grid.patchSize, patch)
+            return [grid.frameWidth, grid.frameHeight]
+        }
+        XCTAssertEqual(try size(720, 528), [128, 96], "93.9 pixels round to 12 patches")
+        XCTAssertEqual(try size(720, 405), [128, 72], "16:9")
+        XCTAssertEqual(try size(240, 320), [96, 128], "portrait keeps the long side vertical")
+        XCTAssertEqual(try size(128, 128), [128, 128])
+        XCTAssertEqual(try size(64, 64, long: 32), [32, 32])
+        XCTAssertEqual(try size(1920, 1080, long: 64, patch: 16), [64, 32], "36 pixels round to 2 patches of 16")
+        // A sliver of a source still gets one patch across, whichever way round.
+        XCTAssertEqual(try size(1000, 10), [128, 8])
+        XCTAssertEqual(try size(3, 2000), [8, 128])
+        XCTAssertEqual(try size(1, 1, long: 8), [8, 8])
+        let bad: [(Int, Int, Int, Int)] = [(0, 100, 128, 8), (100, -1, 128, 8), (100, 100, 0, 8), (100, 100, 4, 8),
+                                           (100, 100, 100, 8), (100, 100, 128, 0)]
+        for (width, height, long, patch) in bad {
+            XCTAssertThrowsError(try PatchGrid.working(sourceWidth: width, sourceHeight: height, longSide: long, patchSize: patch),
+                                 "\(width)x\(height) at \(long), patch \(patch)") { error in
+                guard case .invalidGeometry = error as? PatchCodecError else { return XCTFail("\(error)") }
+            }
+        }
+    }
+
+    /// Frames of a 2x6 grid (16x48 pixels) holding the 12 patches of the 4x3 grid's frames, patch i
+    /// at patch i of each grid, though at other places in the picture.
+    func rearranged(_ rgb: [UInt8], frames: Int, from source: PatchGrid, to target: PatchGrid) -> [UInt8] {
+        var patches = [Float](repeating: 0, count: frames * source.patchCount * source.patchDimension)
+        var out = [UInt8](repeating: 0, count: frames * target.frameByteCount)
+        rgb.withUnsafeBufferPointer { src in patches.withUnsafeMutableBufferPointer { source.gather(rgb: src, frameCount: frames, into: $0) } }
+        patches.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { target.scatter(patches: p, frameCount: frames, into: $0) } }
+        return out
+    }
+
+    /// A codec moved to another grid of the same patch size codes each patch as the original did,
+    /// and draws it back the same; a grid of another patch size is refused.
+    func testARegriddedCodecCodesEachPatchAsTheOriginalDoes() throws {
+        let (pca, rgb) = try fitted()
+        let codec = try pca.codec(keeping: 6)
+        let tall = try PatchGrid(frameWidth: 16, frameHeight: 48, patchSize: 8)
+        let moved = try codec.regridded(tall)
+        XCTAssertEqual(moved.grid, tall)
+        XCTAssertEqual(moved.components, codec.components)
+        XCTAssertEqual(moved.embeddingSize, tall.patchCount * 6)
+        XCTAssertEqual(moved.mean, codec.mean)
+        XCTAssertEqual(moved.basis, codec.basis)
+        XCTAssertEqual(moved.scale, codec.scale)
+        let frames = 5, original = Array(rgb[..<(frames * grid.frameByteCount)])
+        let other = rearranged(original, frames: frames, from: grid, to: tall)
+        // Pixel row 8 starts with patches 2 and 3 in the tall grid, 4 and 5 in the original one.
+        XCTAssertNotEqual(Array(other[(8 * 16 * 3)..<(9 * 16 * 3)]), Array(original[(8 * 32 * 3)..<(8 * 32 * 3 + 16 * 3)]),
+                          "the patches should sit elsewhere in the picture")
+        let (a, b) = (codec.encode(rgb: original, frameCount: frames), moved.encode(rgb: other, frameCount: frames))
+        XCTAssertEqual(a.count, b.count)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        let drawn = moved.decode(embeddings: b, frameCount: frames)
+        let back = rearranged(drawn, frames: frames, from: tall, to: grid)
+        let expected = codec.decode(embeddings: a, frameCount: frames)
+        XCTAssertLessThanOrEqual(zip(back, expected).map { abs(Int($0) - Int($1)) }.max()!, 1)
+        XCTAssertEqual(moved.reconstructionPSNR(rgb: other, frameCount: frames), codec.reconstructionPSNR(rgb: original, frameCount: frames), accuracy: 0.01)
+        // A larger grid works too: its embedding grows with its patches.
+        XCTAssertEqual(try codec.regridded(PatchGrid(frameWidth: 128, frameHeight: 72, patchSize: 8)).embeddingSize, 16 * 9 * 6)
+        XCTAssertThrowsError(try codec.regridded(PatchGrid(frameWidth: 32, frameHeight: 32, patchSize: 16))) { error in
+            guard case .invalidGeometry = error as? PatchCodecError else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// Statistics take frames of any grid of their patch size: the same patches in another
+    /// arrangement give the same moments.
+    func testStatisticsAddPatchesOfAnyGridOfTheirSize() throws {
+        let frames = 20, rgb = makeFrames(count: frames, width: 32, height: 24, seed: 4)
+        let tall = try PatchGrid(frameWidth: 16, frameHeight: 48, patchSize: 8)
+        var here = PatchStatistics(grid: grid), there = PatchStatistics(grid: grid)
+        here.add(rgb: rgb, frameCount: frames)
+        there.add(rgb: rearranged(rgb, frames: frames, from: grid, to: tall), frameCount: frames, grid: tall)
+        XCTAssertEqual(there.count, here.count)
+        XCTAssertEqual(there.grid, grid)
+        for (a, b) in zip(there.mean, here.mean) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+        for (a, b) in zip(there.covariance, here.covariance) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // A frame of another shape counts its own patches.
+        var wide = PatchStatistics(grid: grid)
+        wide.add(rgb: makeFrames(count: 2, width: 64, height: 8), frameCount: 2, grid: try PatchGrid(frameWidth: 64, frameHeight: 8, patchSize: 8))
+        XCTAssertEqual(wide.count, 16)
+    }
 }

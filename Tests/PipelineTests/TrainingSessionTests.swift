@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import EBT
+import PatchCodec
 import Tensors
 @testable import Pipeline
 
@@ -23,7 +24,8 @@ final class TrainingSessionTests: XCTestCase {
         plan.batch = 8
         plan.learningRate = 2e-3
         plan.components = 8
-        plan.frameSize = 32
+        plan.workingSize = 32
+        plan.cropPatches = 4
         plan.validateEvery = 1000
         plan.seed = 7
         return plan
@@ -136,36 +138,22 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertGreaterThan(try weightGap(warm.output, straight), 100 * max(exactGap, 1e-7))
     }
 
-    /// With replay on, the checkpoint carries the buffer too, and the resumed run replays what
-    /// the uninterrupted one would have.
-    func testAnInterruptedRunWithReplayResumesExactly() throws {
-        func replaying(_ name: String) -> TrainingPlan {
-            var p = plan(name, steps: 6)
-            p.options.replayShare = 0.5
-            return p
-        }
-        let straightLosses = try train(replaying("straight.safetensors")).1
-        var calls = 0
-        var split = replaying("split.safetensors")
-        _ = try TrainingSession(plan: split).run(events: { _ in }, shouldStop: {
-            calls += 1
-            return calls > 3
-        })
-        let replay = try XCTUnwrap(try ModelFile(contentsOf: split.output).training?.replay, "the checkpoint carries the replay buffer")
-        XCTAssertEqual(replay.count, 16, "three batches of 8 into a buffer of two batches")
-        // The same checkpoint without its buffer, to resume as well.
-        var bufferless = try copy(of: split, as: "bufferless.safetensors", dropping: "replay.")
-
-        split.resume = true
-        split.steps = 3
-        let resumed = try train(split).1
-        XCTAssertEqual(resumed.count, 3)
-        for (a, b) in zip(resumed, straightLosses.suffix(3)) { XCTAssertEqual(a, b, accuracy: 1e-5 * b) }
-        // Without its buffer the resumed run replays nothing at first: its first loss differs.
-        bufferless.resume = true
-        bufferless.steps = 3
-        let fresh = try train(bufferless).1
-        XCTAssertGreaterThan(abs(fresh[0] - straightLosses[3]), 1e-3 * straightLosses[3])
+    /// Clips are read at the working size and windows are crops of it: the model records the
+    /// working size, and its codec and training grid are the crop's.
+    func testTrainingReadsClipsAtTheWorkingSizeAndCropsWindows() throws {
+        var cropped = plan("crop.safetensors", steps: 2)
+        cropped.workingSize = 48
+        cropped.cropPatches = 3
+        let (summary, losses) = try train(cropped)
+        XCTAssertEqual(summary.steps, 2)
+        XCTAssertTrue(losses.allSatisfy(\.isFinite))
+        let model = try ModelFile(contentsOf: cropped.output)
+        XCTAssertEqual(model.network.config.workingLongSide, 48)
+        XCTAssertEqual(model.network.config.trainingLayout, PatchLayout(rows: 3, columns: 3))
+        XCTAssertEqual([model.codec.grid.frameWidth, model.codec.grid.frameHeight], [24, 24])
+        // The committed clips are square: read at the working size they are 6x6 patches.
+        let clip = try XCTUnwrap(try ClipFinder.clips(in: [committedClips.path]).first)
+        XCTAssertEqual(try WorkingFrames.codec(for: clip, model: model).grid, try PatchGrid(frameWidth: 48, frameHeight: 48, patchSize: 8))
     }
 
     func testStoppingEarlySavesTheModel() throws {
@@ -189,6 +177,13 @@ final class TrainingSessionTests: XCTestCase {
         weights.options.landscapeWeight = 1
         weights.options.smoothL1Beta = .nan
         XCTAssertThrowsError(try TrainingSession(plan: weights)) { XCTAssertTrue("\($0)".contains("beta")) }
+        for (working, crop, expected) in [(36, 4, "working size 36"), (4, 1, "working size 4"), (8192, 4, "working size 8192"),
+                                          (32, 5, "crop must be between 1 and 4"), (32, 0, "crop")] {
+            var sizes = plan("x.safetensors", steps: 10)
+            sizes.workingSize = working
+            sizes.cropPatches = crop
+            XCTAssertThrowsError(try TrainingSession(plan: sizes)) { XCTAssertTrue("\($0)".contains(expected), "\($0) should mention \(expected)") }
+        }
         var missing = plan("x.safetensors", steps: 10)
         missing.inputs = [folder.appendingPathComponent("nowhere").path]
         XCTAssertThrowsError(try TrainingSession(plan: missing).run(events: { _ in })) { XCTAssertTrue("\($0)".contains("no such file")) }

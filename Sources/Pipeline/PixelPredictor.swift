@@ -1,0 +1,58 @@
+import EBT
+import PatchCodec
+import Tensors
+
+/// A model run on pixel frames: makes the first guess in pixels when the model starts from one
+/// (`MotionGuess`), predicts in embeddings, and draws each prediction back as pixels, as its
+/// change from the frame it started at, so the detail the codec cannot hold stays where the
+/// picture does not change.
+public struct PixelPredictor {
+    public let predictor: Predictor
+    public let codec: PatchCodec
+
+    public init(network: ModelFile.Network, codec: PatchCodec) {
+        predictor = Predictor(network: network)
+        self.codec = codec
+    }
+
+    public var layout: PatchLayout { PatchLayout(codec.grid) }
+    /// Whether the model starts from a motion-compensated guess.
+    public var usesGuesses: Bool { predictor.config.start == .motion }
+
+    /// The frame a prediction after `recent` (pixel frames, oldest first) starts from and is drawn
+    /// as a change to: the motion guess, or the last frame.
+    public func reference(after recent: [[UInt8]]) -> [UInt8] {
+        usesGuesses ? MotionGuess.next(after: recent, grid: codec.grid)! : recent[recent.count - 1]
+    }
+
+    /// One-step predictions for many contexts at once: `contexts` [count, length, embedding] with
+    /// the pixel frame each prediction starts from (`reference`) and, optionally, the actual frames.
+    public func predictNext(contexts: Tensor, references: [[UInt8]], actual: Tensor?, options: PredictionOptions)
+        -> (batch: BatchPrediction, pixels: [UInt8]) {
+        let count = references.count
+        let referenceCodes = codec.encode(rgb: references.flatMap { $0 }, frameCount: count)
+        let guesses = usesGuesses ? Tensor(shape: [count, codec.embeddingSize], scalars: referenceCodes) : nil
+        let batch = predictor.predictNext(contexts: contexts, actual: actual, guesses: guesses, layout: layout, options: options)
+        let pixels = codec.decode(embeddings: batch.predictions.scalars, frameCount: count, asChangesTo: references.flatMap { $0 },
+                                  referenceEmbeddings: referenceCodes)
+        return (batch, pixels)
+    }
+
+    /// Predicts `horizon` frames one after another from pixel frames and their embeddings, each
+    /// prediction (as pixels and re-encoded) joining the context.
+    public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions)
+        -> [(prediction: FramePrediction, pixels: [UInt8])] {
+        var (pictures, codes) = (Array(frames.suffix(2)), embeddings)
+        var results: [(prediction: FramePrediction, pixels: [UInt8])] = []
+        for _ in 0..<horizon {
+            let reference = reference(after: pictures)
+            let referenceCodes = codec.encode(rgb: reference, frameCount: 1)
+            let next = predictor.predictNext(after: codes, layout: layout, guess: usesGuesses ? referenceCodes : nil, options: options)
+            let picture = codec.decode(embeddings: next.embedding, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceCodes)
+            results.append((next, picture))
+            pictures = Array((pictures + [picture]).suffix(2))
+            codes.append(codec.encode(rgb: picture, frameCount: 1))
+        }
+        return results
+    }
+}
