@@ -3,7 +3,7 @@ import Foundation
 /// Textured shapes bouncing around the frame over a still background: a procedural texture, or
 /// a window onto a photograph. Surprise events make a shape appear, vanish or swerve with no cause.
 struct BouncingShapesScene: SyntheticScene {
-    private let size: Int
+    private let width: Int, height: Int
     private let background: Backdrop
     /// Where frame pixel (x, y) samples the background: (origin + x · step, origin + y · step).
     private let origin: (x: Double, y: Double)
@@ -11,13 +11,14 @@ struct BouncingShapesScene: SyntheticScene {
     private var shapes: MovingShapes
     private var lastFrame = -1
 
-    init(seed: UInt64, size: Int, events: [SyntheticClip.Event], photo: Photo? = nil) {
+    init(seed: UInt64, width: Int, height: Int, events: [SyntheticClip.Event], photo: Photo? = nil) {
         var random = SplitMix64(seed: seed)
         let count = random.integer(2...4)
         let backgroundSeed = random.next()
         if let photo {
-            // A window half the photo's side, at a place the seed picks; pixel centres sample it.
-            step = Double(photo.side) / 2 / Double(size)
+            // A window half the photo's side (across the frame's longer side), at a place the seed
+            // picks; pixel centres sample it.
+            step = Double(photo.side) / 2 / Double(max(width, height))
             let room = Double(photo.side) / 2
             origin = (Double(backgroundSeed >> 40) / Double(1 << 24) * room + step / 2,
                       Double(backgroundSeed & 0xFF_FFFF) / Double(1 << 24) * room + step / 2)
@@ -27,8 +28,9 @@ struct BouncingShapesScene: SyntheticScene {
             origin = (0, 0)
             background = .procedural(ProceduralTexture(seed: backgroundSeed, size: 128, contrast: 0.5))
         }
-        shapes = MovingShapes(count: count, radii: 0.09...0.17, size: size, events: events, random: random)
-        self.size = size
+        shapes = MovingShapes(count: count, radii: 0.09...0.17, width: width, height: height, events: events, random: random)
+        self.width = width
+        self.height = height
     }
 
     mutating func render(frame index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>) {
@@ -36,10 +38,10 @@ struct BouncingShapesScene: SyntheticScene {
         lastFrame = index
         if index > 0 { shapes.advance(to: index) }
         // The background is dimmed so the shapes stand out from it.
-        for y in 0..<size {
-            for x in 0..<size {
+        for y in 0..<height {
+            for x in 0..<width {
                 let c = background.sample(x: origin.x + Double(x) * step, y: origin.y + Double(y) * step, footprint: step)
-                pixels.storeRGB((c.0 * 0.6, c.1 * 0.6, c.2 * 0.6), at: (y * size + x) * 3)
+                pixels.storeRGB((c.0 * 0.6, c.1 * 0.6, c.2 * 0.6), at: (y * width + x) * 3)
             }
         }
         shapes.draw(frame: index, into: pixels)

@@ -4,7 +4,7 @@ import Foundation
 /// shapes moving over the view — in a constant-velocity pan, or a constant-rate zoom about a
 /// fixed point. A surprise turns the pan (swerve) or flips the zoom (reverse).
 struct CameraMotionScene: SyntheticScene {
-    private let size: Int
+    private let width: Int, height: Int
     private let world: Backdrop
     private let zooms: Bool
     private let events: [SyntheticClip.Event]
@@ -17,7 +17,10 @@ struct CameraMotionScene: SyntheticScene {
     /// Zoom: texels per pixel, and the factor applied to it every frame.
     private var scale: Double, rate: Double
 
-    init(seed: UInt64, size: Int, zooms: Bool, events: [SyntheticClip.Event], photo: Photo? = nil, frameCount: Int = 0) {
+    init(seed: UInt64, width: Int, height: Int, zooms: Bool, events: [SyntheticClip.Event], photo: Photo? = nil,
+         frameCount: Int = 0) {
+        // Speeds and framing follow the longer side; a square frame's side is both.
+        let size = max(width, height)
         var random = SplitMix64(seed: seed)
         let textureSeed = random.next()
         let speed = random.uniform(0.7...2.0) * Double(size) / 64
@@ -42,17 +45,18 @@ struct CameraMotionScene: SyntheticScene {
             } else {
                 // Centre the uneventful path on the photo, with a little jitter from the start drawn above.
                 let travel = Double(max(frameCount - 1, 0)) / 2
-                x = (side - Double(size)) / 2 - vx * travel + (x / 256 - 0.5) * Double(size) / 2
-                y = (side - Double(size)) / 2 - vy * travel + (y / 256 - 0.5) * Double(size) / 2
+                x = (side - Double(width)) / 2 - vx * travel + (x / 256 - 0.5) * Double(width) / 2
+                y = (side - Double(height)) / 2 - vy * travel + (y / 256 - 0.5) * Double(height) / 2
             }
             var objectRandom = SplitMix64(seed: seed ^ 0x4F42_4A45_4354_5331)
-            objects = MovingShapes(count: objectRandom.integer(1...2), radii: 0.06...0.12, size: size,
+            objects = MovingShapes(count: objectRandom.integer(1...2), radii: 0.06...0.12, width: width, height: height,
                                    events: [], random: objectRandom)
             world = .photo(photo)
         } else {
             world = .procedural(ProceduralTexture(seed: textureSeed, size: 256, contrast: 1.2))
         }
-        self.size = size
+        self.width = width
+        self.height = height
         self.zooms = zooms
         self.events = events
         self.random = random
@@ -62,14 +66,14 @@ struct CameraMotionScene: SyntheticScene {
         precondition(index == lastFrame + 1, "CameraMotionScene renders frames in order")
         lastFrame = index
         if index > 0 { advance(to: index) }
-        let half = Double(size) / 2
-        for row in 0..<size {
-            for column in 0..<size {
+        let halfWidth = Double(width) / 2, halfHeight = Double(height) / 2
+        for row in 0..<height {
+            for column in 0..<width {
                 let u = Double(column) + 0.5, v = Double(row) + 0.5
                 let color = zooms
-                    ? world.sample(x: x + (u - half) * scale, y: y + (v - half) * scale, footprint: scale)
+                    ? world.sample(x: x + (u - halfWidth) * scale, y: y + (v - halfHeight) * scale, footprint: scale)
                     : world.sample(x: x + u, y: y + v)
-                pixels.storeRGB(color, at: (row * size + column) * 3)
+                pixels.storeRGB(color, at: (row * width + column) * 3)
             }
         }
         objects?.draw(frame: index, into: pixels)
@@ -83,7 +87,7 @@ struct CameraMotionScene: SyntheticScene {
                 (vx, vy) = (vx * cos(turn) - vy * sin(turn), vx * sin(turn) + vy * cos(turn))
             case .reverse:
                 rate = 1 / rate
-            case .appear, .vanish:
+            case .appear, .vanish, .cut:
                 break
             }
         }

@@ -29,24 +29,25 @@ struct MovingShapes {
         }
     }
 
-    private let size: Int
+    private let width: Int, height: Int
     private var shapes: [Shape]
     private let swerves: [SyntheticClip.Event]
     /// Continues the stream the shapes were drawn from: swerve angles come from it.
     private var random: SplitMix64
 
-    /// `count` shapes with radii drawn from `radii` (as fractions of the frame side), placed and
-    /// set moving by `random`; events name their shape by its index.
-    init(count: Int, radii: ClosedRange<Double>, size: Int, events: [SyntheticClip.Event], random: SplitMix64) {
+    /// `count` shapes with radii drawn from `radii` (as fractions of the frame's shorter side),
+    /// placed and set moving by `random`; events name their shape by its index.
+    init(count: Int, radii: ClosedRange<Double>, width: Int, height: Int, events: [SyntheticClip.Event], random: SplitMix64) {
         var random = random
-        let scale = Double(size) / 64
+        let side = Double(min(width, height))
+        let scale = side / 64
         var shapes: [Shape] = []
         for _ in 0..<count {
-            let radius = random.uniform(radii) * Double(size)
+            let radius = random.uniform(radii) * side
             let speed = random.uniform(0.8...2.0) * scale
             let angle = random.uniform(0...(2 * Double.pi))
             shapes.append(Shape(
-                x: random.uniform(radius...(Double(size) - radius)), y: random.uniform(radius...(Double(size) - radius)),
+                x: random.uniform(radius...(Double(width) - radius)), y: random.uniform(radius...(Double(height) - radius)),
                 vx: speed * cos(angle), vy: speed * sin(angle), radius: radius,
                 outline: Outline.allCases[random.integer(0...2)],
                 texture: ProceduralTexture(seed: random.next(), size: 32, contrast: 1.0),
@@ -57,10 +58,11 @@ struct MovingShapes {
             switch event.cause {
             case .appear: shapes[object].visible = event.frame..<Int.max
             case .vanish: shapes[object].visible = 0..<event.frame
-            case .swerve, .reverse: break
+            case .swerve, .reverse, .cut: break
             }
         }
-        self.size = size
+        self.width = width
+        self.height = height
         self.shapes = shapes
         self.swerves = events.filter { $0.cause == .swerve }
         self.random = random
@@ -77,15 +79,15 @@ struct MovingShapes {
             shapes[object].vx = vx * cos(turn) - vy * sin(turn)
             shapes[object].vy = vx * sin(turn) + vy * cos(turn)
         }
-        let limit = Double(size)
+        let limitX = Double(width), limitY = Double(height)
         for i in shapes.indices {
             shapes[i].x += shapes[i].vx
             shapes[i].y += shapes[i].vy
             let r = shapes[i].radius
             if shapes[i].x < r { shapes[i].x = 2 * r - shapes[i].x; shapes[i].vx = abs(shapes[i].vx) }
-            if shapes[i].x > limit - r { shapes[i].x = 2 * (limit - r) - shapes[i].x; shapes[i].vx = -abs(shapes[i].vx) }
+            if shapes[i].x > limitX - r { shapes[i].x = 2 * (limitX - r) - shapes[i].x; shapes[i].vx = -abs(shapes[i].vx) }
             if shapes[i].y < r { shapes[i].y = 2 * r - shapes[i].y; shapes[i].vy = abs(shapes[i].vy) }
-            if shapes[i].y > limit - r { shapes[i].y = 2 * (limit - r) - shapes[i].y; shapes[i].vy = -abs(shapes[i].vy) }
+            if shapes[i].y > limitY - r { shapes[i].y = 2 * (limitY - r) - shapes[i].y; shapes[i].vy = -abs(shapes[i].vy) }
         }
     }
 
@@ -100,8 +102,8 @@ struct MovingShapes {
     private func draw(_ shape: Shape, into pixels: UnsafeMutableBufferPointer<UInt8>) {
         // A diamond reaches 4/3 of its radius along the axes.
         let reach = shape.radius * 4 / 3 + 1.5
-        let x0 = max(0, Int(shape.x - reach)), x1 = min(size - 1, Int(shape.x + reach))
-        let y0 = max(0, Int(shape.y - reach)), y1 = min(size - 1, Int(shape.y + reach))
+        let x0 = max(0, Int(shape.x - reach)), x1 = min(width - 1, Int(shape.x + reach))
+        let y0 = max(0, Int(shape.y - reach)), y1 = min(height - 1, Int(shape.y + reach))
         guard x0 <= x1, y0 <= y1 else { return }
         for y in y0...y1 {
             for x in x0...x1 {
@@ -109,7 +111,7 @@ struct MovingShapes {
                 let alpha = shape.coverage(px, py)
                 if alpha <= 0 { continue }
                 let t = shape.texture.sample(x: px - shape.x + shape.radius, y: py - shape.y + shape.radius)
-                let offset = (y * size + x) * 3
+                let offset = (y * width + x) * 3
                 let old = (Float(pixels[offset]), Float(pixels[offset + 1]), Float(pixels[offset + 2]))
                 pixels.storeRGB((old.0 + (t.0 - old.0) * alpha, old.1 + (t.1 - old.1) * alpha,
                                  old.2 + (t.2 - old.2) * alpha), at: offset)

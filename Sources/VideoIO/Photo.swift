@@ -10,6 +10,14 @@ public struct Photo: Sendable {
     public let side: Int
     /// Packed RGB, row-major; level `l` is `side >> l` texels on a side.
     private let levels: [[UInt8]]
+    /// How much the picture holds to film, measured on its coarsest level: the mean absolute
+    /// luma step between neighbouring texels, and the share of 8 × 8 blocks whose luma varies
+    /// (standard deviation above 6 levels). Flat wallpapers and smooth gradients score near 0.
+    public let detail: Float
+    public let texturedShare: Float
+    /// Whether the picture looks like a photograph with texture to film rather than a flat or
+    /// gradient wallpaper: camera clips prefer such photos.
+    public var isTextured: Bool { detail >= 3 && texturedShare >= 0.4 }
 
     /// Decodes `url` (any still image FFmpeg reads: JPEG, PNG, ...) at `side` × `side`.
     public init(contentsOf url: URL, side: Int) throws {
@@ -26,6 +34,23 @@ public struct Photo: Sendable {
         self.url = url
         self.side = side
         self.levels = levels
+        (detail, texturedShare) = Self.measureDetail(levels[levels.count - 1], side: side >> (levels.count - 1))
+    }
+
+    /// Mean luma variation of a texel neighbourhood of radius `radius` around (x, y) at full
+    /// resolution: the standard deviation of a 5 × 5 grid of samples, in levels.
+    func localContrast(x: Double, y: Double, radius: Double) -> Float {
+        var sum: Float = 0, squares: Float = 0
+        for j in -2...2 {
+            for i in -2...2 {
+                let c = sample(x: x + Double(i) * radius / 2, y: y + Double(j) * radius / 2, footprint: max(radius / 4, 1))
+                let luma = 0.299 * c.0 + 0.587 * c.1 + 0.114 * c.2
+                sum += luma
+                squares += luma * luma
+            }
+        }
+        let mean = sum / 25
+        return max(squares / 25 - mean * mean, 0).squareRoot()
     }
 
     /// The colour (0...255 per channel) at a real-valued texel position, where texel (i, j) is
@@ -80,6 +105,28 @@ public struct Photo: Sendable {
         var m = i % period
         if m < 0 { m += period }
         return m < n ? m : period - 1 - m
+    }
+
+    private static func measureDetail(_ pixels: [UInt8], side n: Int) -> (Float, Float) {
+        func luma(_ x: Int, _ y: Int) -> Float {
+            let o = (y * n + x) * 3
+            return 0.299 * Float(pixels[o]) + 0.587 * Float(pixels[o + 1]) + 0.114 * Float(pixels[o + 2])
+        }
+        var steps: Float = 0
+        for y in 0..<(n - 1) {
+            for x in 0..<(n - 1) { steps += abs(luma(x, y) - luma(x + 1, y)) + abs(luma(x, y) - luma(x, y + 1)) }
+        }
+        var blocks = 0, textured = 0
+        for by in stride(from: 0, to: n - 7, by: 8) {
+            for bx in stride(from: 0, to: n - 7, by: 8) {
+                var sum: Float = 0, squares: Float = 0
+                for y in by..<(by + 8) { for x in bx..<(bx + 8) { let v = luma(x, y); sum += v; squares += v * v } }
+                let mean = sum / 64
+                blocks += 1
+                if squares / 64 - mean * mean > 36 { textured += 1 }
+            }
+        }
+        return (steps / Float(max(2 * (n - 1) * (n - 1), 1)), Float(textured) / Float(max(blocks, 1)))
     }
 
     /// The level below: each texel the rounded mean of a 2 × 2 block.

@@ -22,6 +22,16 @@ public struct PhotoLibrary: Sendable {
         return photos[random.integer(0...(photos.count - 1))]
     }
 
+    /// The photo a camera clip with this seed films as its background: like `photo(forSeed:)`,
+    /// but among the textured photos (`Photo.isTextured`) when there are any, since no camera
+    /// films a flat wallpaper.
+    public func texturedPhoto(forSeed seed: UInt64) -> Photo {
+        let textured = photos.filter(\.isTextured)
+        guard !textured.isEmpty else { return photo(forSeed: seed) }
+        var random = SplitMix64(seed: seed ^ 0x5048_4F54_4F53_2D31)
+        return textured[random.integer(0...(textured.count - 1))]
+    }
+
     /// The image files under `directory`, sorted by path.
     static func imageFiles(in directory: URL) throws -> [URL] {
         let path = directory.relativePath

@@ -1,7 +1,7 @@
 /// Something that draws the frames of a synthetic clip in order. Scenes keep their own motion
 /// state, so frames must be requested as 0, 1, 2, ...
 protocol SyntheticScene {
-    /// Draws frame `index` as packed RGB24 into `pixels` (size × size × 3 bytes).
+    /// Draws frame `index` as packed RGB24 into `pixels` (width × height × 3 bytes).
     mutating func render(frame index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>)
 }
 

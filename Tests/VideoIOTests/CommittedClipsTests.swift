@@ -14,8 +14,8 @@ final class CommittedClipsTests: XCTestCase {
             let manifest = try JSONDecoder().decode(SyntheticClipManifest.self,
                                                     from: Data(contentsOf: clips.appendingPathComponent(name)))
             let setSeed = try XCTUnwrap(manifest.setSeed), index = try XCTUnwrap(manifest.index)
-            let clip = SyntheticClip.member(ofSetWithSeed: setSeed, index: index, size: manifest.size,
-                                            frameCount: manifest.frames, fps: manifest.fps)
+            let clip = SyntheticClip.member(ofSetWithSeed: setSeed, index: index, width: manifest.width,
+                                            height: manifest.height, frameCount: manifest.frames, fps: manifest.fps)
             XCTAssertEqual(clip.manifest, manifest, name)
             if !manifest.surpriseFrames.isEmpty { surprising += 1 }
 

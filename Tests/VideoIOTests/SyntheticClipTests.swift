@@ -41,7 +41,8 @@ final class SyntheticClipTests: XCTestCase {
         var checked = Set<String>()
         for seed in UInt64(0)..<40 {
             for kind in SyntheticClip.Kind.allCases {
-                // Procedural and photo backdrops alike; the photo clips' own moving shapes never surprise.
+                // Procedural and photo backdrops alike; the photo clips' own moving shapes never
+                // surprise, and a camera clip is the uncut clip up to its cut.
                 let backdrop: Photo? = seed % 2 == 0 ? nil : photo
                 let eventful = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: true, photo: backdrop)
                 let plain = SyntheticClip(seed: seed, kind: kind, size: 48, frameCount: 32, surprises: false, photo: backdrop)
@@ -52,14 +53,14 @@ final class SyntheticClipTests: XCTestCase {
                 case .appear:
                     // The object is missing before the event, then the clips agree.
                     XCTAssertEqual(differing.last.map { $0 + 1 }, event.frame, "\(kind) seed \(seed)")
-                case .vanish, .swerve, .reverse:
+                case .vanish, .swerve, .reverse, .cut:
                     XCTAssertEqual(differing.first, event.frame, "\(kind) seed \(seed) \(event.cause)")
                 }
                 checked.insert("\(event.cause)\(backdrop == nil ? "" : " on photo")")
             }
         }
-        XCTAssertEqual(checked, ["appear", "vanish", "swerve", "reverse",
-                                 "appear on photo", "vanish on photo", "swerve on photo", "reverse on photo"])
+        XCTAssertEqual(checked, ["appear", "vanish", "swerve", "reverse", "cut",
+                                 "appear on photo", "vanish on photo", "swerve on photo", "reverse on photo", "cut on photo"])
     }
 
     func testWriteProducesClipAndSidecar() throws {
