@@ -63,23 +63,24 @@ demo: build
 	@echo "  $(DEMO_OUT)/eval/results.csv, summary.json"
 
 ## The default model, shipped as a package resource and used when --model is omitted. Trains on
-## fresh synthetic clips — procedural textures, and photographs panned and zoomed with shapes
-## moving over them — never on clips/, validating on a held-out set; about an hour here. Every
-## step of the recipe is a variable, e.g. `make default-model MODEL_TRAIN='--size small --minutes 60'`.
+## fresh synthetic clips — footage-like camera clips filmed from photographs, and photographs
+## panned and zoomed with shapes moving over them — never on clips/ or real footage, validating on
+## a held-out set; about 45 minutes here. Every step of the recipe is a variable, e.g.
+## `make default-model MODEL_TRAIN='--size small --minutes 60 --start motion'`.
 MODEL_DATA       ?= outputs/default-model-data
 MODEL_OUT        ?= Sources/DefaultModel/Resources/default-model.safetensors
-PHOTOS           ?= /usr/share/backgrounds/mate/nature
-MODEL_SYNTH      ?= --count 1600 --frames 64 --size 64 --seed 1
-MODEL_SYNTH_PHOTO ?= --count 800 --frames 64 --size 64 --seed 2 --photos $(PHOTOS)
-MODEL_SYNTH_VAL  ?= --count 40 --frames 96 --size 64 --seed 777
-MODEL_TRAIN      ?= --size small --minutes 40 --lr 5e-4 --context 16 --batch 16 --components 16 --seed 1
+PHOTOS           ?= /usr/share/backgrounds/mate
+MODEL_SYNTH      ?= --kind camera --count 480 --frames 40 --size 128x96 --seed 1 --photos $(PHOTOS)
+MODEL_SYNTH_PHOTO ?= --count 160 --frames 40 --size 128 --seed 2 --photos $(PHOTOS)
+MODEL_SYNTH_VAL  ?= --kind camera --count 24 --frames 48 --size 128x96 --seed 777 --photos $(PHOTOS)
+MODEL_TRAIN      ?= --size tiny --minutes 40 --context 4 --batch 16 --components 16 --start motion --working-size 128 --crop 8 --seed 1
 ## Calibration clips: the training mix, from seeds neither training nor evaluation uses.
-MODEL_SYNTH_CAL  ?= --count 400 --frames 64 --size 64 --seed 11
-MODEL_SYNTH_CAL_PHOTO ?= --count 200 --frames 64 --size 64 --seed 12 --photos $(PHOTOS)
+MODEL_SYNTH_CAL  ?= --kind camera --count 60 --frames 40 --size 128x96 --seed 11 --photos $(PHOTOS)
+MODEL_SYNTH_CAL_PHOTO ?= --count 20 --frames 40 --size 128 --seed 12 --photos $(PHOTOS)
 
 default-model: build photos
 	rm -rf $(MODEL_DATA)
-	$(BIN) synth --out $(MODEL_DATA)/train/procedural $(MODEL_SYNTH) >/dev/null
+	$(BIN) synth --out $(MODEL_DATA)/train/camera $(MODEL_SYNTH) >/dev/null
 	$(BIN) synth --out $(MODEL_DATA)/train/photo $(MODEL_SYNTH_PHOTO) >/dev/null
 	$(BIN) synth --out $(MODEL_DATA)/val $(MODEL_SYNTH_VAL) >/dev/null
 	$(BIN) train $(MODEL_DATA)/train --val $(MODEL_DATA)/val $(MODEL_TRAIN) --out $(MODEL_OUT)
@@ -88,7 +89,7 @@ default-model: build photos
 ## Refit the default model's energy level on calibration clips (a minute; predictions unchanged).
 calibrate-default-model: build photos
 	rm -rf $(MODEL_DATA)/calibration
-	$(BIN) synth --out $(MODEL_DATA)/calibration/procedural $(MODEL_SYNTH_CAL) >/dev/null
+	$(BIN) synth --out $(MODEL_DATA)/calibration/camera $(MODEL_SYNTH_CAL) >/dev/null
 	$(BIN) synth --out $(MODEL_DATA)/calibration/photo $(MODEL_SYNTH_CAL_PHOTO) >/dev/null
 	$(BIN) calibrate $(MODEL_DATA)/calibration --model $(MODEL_OUT) --out $(MODEL_OUT)
 	@# Rebuild so the resource bundle beside the binary holds the new model.

@@ -14,6 +14,14 @@ public enum OneStepEvaluation {
         public var energy: Float?
         /// The same MSE for the first guesses (the motion-compensated extrapolation), when given.
         public var guess: Float?
+
+        public init(model: Float, copyLast: Float, linear: Float, energy: Float?, guess: Float? = nil) {
+            self.model = model
+            self.copyLast = copyLast
+            self.linear = linear
+            self.energy = energy
+            self.guess = guess
+        }
     }
 
     public static func errors(_ network: ModelFile.Network, windows: Tensor, guesses: Tensor? = nil, thinkingSteps: Int) -> Errors {

@@ -48,6 +48,13 @@ public struct TrainingPlan: Sendable {
         self.output = output
     }
 
+    /// Where the last checkpoint goes, which `--resume` continues from: beside `output`, which
+    /// holds the checkpoint of best validation (`model.safetensors` → `model.last.safetensors`).
+    public var lastCheckpoint: URL {
+        let ext = output.pathExtension
+        return output.deletingPathExtension().appendingPathExtension("last").appendingPathExtension(ext.isEmpty ? "safetensors" : ext)
+    }
+
     /// Why the plan cannot run, or nil.
     public var problem: String? {
         if inputs.isEmpty { return "give at least one clip or folder to train on" }
@@ -100,6 +107,9 @@ public struct TrainingSummary: Sendable {
     public var validation: OneStepEvaluation.Errors?
     public var interrupted: Bool
     public var codecPSNR: Double
+    /// The step whose checkpoint `output` holds (best validation) and its validation errors.
+    public var keptStep: Int = 0
+    public var keptValidation: OneStepEvaluation.Errors?
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
@@ -137,8 +147,8 @@ public struct TrainingSession {
         let crop = PatchLayout(rows: plan.cropPatches, columns: plan.cropPatches)
         let grid = try PatchGrid(frameWidth: crop.columns * plan.patchSize, frameHeight: crop.rows * plan.patchSize, patchSize: plan.patchSize)
         var resumed: ModelFile?
-        if plan.resume, FileManager.default.fileExists(atPath: plan.output.path) {
-            resumed = try ModelFile(contentsOf: plan.output)
+        if plan.resume, let checkpoint = [plan.lastCheckpoint, plan.output].first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+            resumed = try ModelFile(contentsOf: checkpoint)
         }
         let codec: PatchCodec
         if let resumed {
@@ -229,6 +239,12 @@ public struct TrainingSession {
         let trainingStart = Date()
         var lastStats = TrainingStats()
         var lastValidation: OneStepEvaluation.Errors?
+        // The best checkpoint so far: `output` holds it; a resumed run starts from the one saved.
+        var kept: (step: Int, errors: OneStepEvaluation.Errors?)? = nil
+        if let saved = try? ModelFile(contentsOf: plan.output), plan.resume,
+           let mse = saved.notes["validation_mse"].flatMap(Float.init), let steps = saved.notes["steps"].flatMap(Int.init) {
+            kept = (steps, OneStepEvaluation.Errors(model: mse, copyLast: .nan, linear: .nan, energy: nil))
+        }
         var speed = 0.0
         var interrupted = false
 
@@ -243,8 +259,20 @@ public struct TrainingSession {
                 notes["validation_mse"] = String(lastValidation.model)
                 notes["validation_copy_last_mse"] = String(lastValidation.copyLast)
             }
-            try ModelFile(network: network, codec: codec, notes: notes, training: training).write(to: plan.output)
-            events(.checkpoint(step: state.step, url: plan.output))
+            let file = ModelFile(network: network, codec: codec, notes: notes, training: training)
+            try file.write(to: plan.lastCheckpoint)
+            events(.checkpoint(step: state.step, url: plan.lastCheckpoint))
+            // Validation decides which checkpoint is the result: on a small training set both
+            // kinds overfit, and the last save can be worse than an earlier one.
+            let better = kept.map { previous in
+                guard let now = lastValidation?.model, let before = previous.errors?.model else { return true }
+                return now <= before
+            } ?? true
+            if better {
+                try file.write(to: plan.output)
+                kept = (state.step, lastValidation)
+                events(.checkpoint(step: state.step, url: plan.output))
+            }
         }
 
         func validate(_ network: ModelFile.Network) {
@@ -307,8 +335,11 @@ public struct TrainingSession {
             validate(state.network)
             try save(state.network, training: state.training)
         }
-        return TrainingSummary(steps: state.step, seconds: Date().timeIntervalSince(began), finalLoss: lastStats.loss,
-                               validation: lastValidation, interrupted: interrupted, codecPSNR: codecPSNR)
+        var summary = TrainingSummary(steps: state.step, seconds: Date().timeIntervalSince(began), finalLoss: lastStats.loss,
+                                      validation: lastValidation, interrupted: interrupted, codecPSNR: codecPSNR)
+        summary.keptStep = kept?.step ?? state.step
+        summary.keptValidation = kept?.errors
+        return summary
     }
 
     /// Training and held-out clips: `--val` when given, else every tenth clip (at least one when

@@ -140,7 +140,13 @@ struct TrainCommand: ParsableCommand {
             }
         }, shouldStop: { Interruption.requested })
         progress.finish()
-        var last = "saved \(out) after \(summary.steps) steps in \(ProgressLine.duration(summary.seconds))"
+        var last = "trained \(summary.steps) steps in \(ProgressLine.duration(summary.seconds)); \(out) holds step \(summary.keptStep)"
+        if let kept = summary.keptValidation, summary.keptStep != summary.steps {
+            last += String(format: " (best validation, mse %.5g)", kept.model)
+        } else if summary.keptValidation != nil {
+            last += " (the last, also the best validation)"
+        }
+        last += "; the last checkpoint is \(plan.lastCheckpoint.relativePath)"
         if summary.interrupted { last += " (interrupted; --resume continues it)" }
         print(last)
         if kind == .ebt && !summary.interrupted {

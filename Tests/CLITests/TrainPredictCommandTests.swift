@@ -12,7 +12,10 @@ final class TrainPredictCommandTests: XCTestCase {
                                            "--batch", "4", "--components", "8", "--validate-every", "10", "--working-size", "64"],
                                            timeout: 120)
         XCTAssertEqual(train.status, 0, train.stderr)
-        XCTAssertTrue(String(decoding: train.stdout, as: UTF8.self).contains("saved \(model) after 20 steps"))
+        let summary = String(decoding: train.stdout, as: UTF8.self)
+        XCTAssertTrue(summary.contains("trained 20 steps") && summary.contains("\(model) holds step"), summary)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("m.last.safetensors").path),
+                      "the last checkpoint is kept beside the best")
         XCTAssertTrue(train.stderr.contains("validation at step 10"), train.stderr)
         XCTAssertTrue(train.stderr.contains("codec reconstruction on held-out frames"), train.stderr)
 

@@ -167,6 +167,24 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(try ModelFile(contentsOf: folder.appendingPathComponent("s.safetensors")).notes["steps"], "5")
     }
 
+    /// The result is the checkpoint of best validation; the last one is kept beside it for --resume.
+    func testTheBestValidationCheckpointIsKeptAndTheLastBesideIt() throws {
+        var run = plan("best.safetensors", steps: 24)
+        run.validateEvery = 4
+        run.learningRate = 2e-2  // high enough that validation does not fall at every check
+        var validations: [(step: Int, mse: Float)] = []
+        let summary = try TrainingSession(plan: run).run(events: { event in
+            if case .validation(let step, _, let errors) = event { validations.append((step, errors.model)) }
+        })
+        let best = try XCTUnwrap(validations.min { $0.mse < $1.mse })
+        let kept = try ModelFile(contentsOf: run.output)
+        XCTAssertEqual(kept.notes["steps"], String(best.step), "validations: \(validations)")
+        XCTAssertEqual(kept.notes["validation_mse"], String(best.mse))
+        XCTAssertEqual(summary.keptStep, best.step)
+        XCTAssertEqual(try ModelFile(contentsOf: run.lastCheckpoint).notes["steps"], "24")
+        XCTAssertEqual(run.lastCheckpoint.lastPathComponent, "best.last.safetensors")
+    }
+
     func testBadPlansAreRefused() {
         var bad = plan("x.safetensors", steps: 10)
         bad.context = 0
