@@ -58,6 +58,9 @@ public struct ClipEvaluation: Codable, Sendable {
     public var surpriseEnergies: [Float] = []
     public var errors: [Double] = []
     public var surprises: [Bool] = []
+    /// Pixel MSE between each evaluated frame and the one before it: the no-model surprise score
+    /// the energy's is judged against.
+    public var frameDifferences: [Double] = []
     /// Spearman correlation, over every (frame, patch) of the clip, of the per-patch pixel error of
     /// the model's prediction with the per-patch energy at the prediction (uncertainty, before the
     /// frame is seen) and with the per-patch energy of the actual frame (surprise, after).
@@ -100,12 +103,17 @@ public struct ClipEvaluation: Codable, Sendable {
         let scores = surpriseScores
         return scores.isEmpty ? nil : RankStatistics.auroc(scores: scores, positives: surprises)
     }
+    public var frameDifferenceAUROC: Double? {
+        frameDifferences.count == surprises.count && !frameDifferences.isEmpty
+            ? RankStatistics.auroc(scores: frameDifferences, positives: surprises) : nil
+    }
 
     enum CodingKeys: String, CodingKey {
         case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
+        case frameDifferences = "frame_differences"
         case lowestEnergyIsLowestError = "lowest_energy_is_lowest_error"
         case alternativeChosen = "alternative_chosen"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
@@ -241,6 +249,7 @@ public struct EvalJob {
                         result.frameIndices.append(t)
                         result.errors.append(PSNR.meanSquaredError(image, truth))
                         result.surprises.append(surpriseFrames.contains(t))
+                        result.frameDifferences.append(PSNR.meanSquaredError(frame(t), frame(t - 1)))
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
                         if !batch.patchEnergies.isEmpty {

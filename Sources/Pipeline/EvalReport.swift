@@ -26,7 +26,7 @@ public enum EvalReport {
             guard let q = quality else { continue }
             page += "<tr><td>\(name)</td><td>\(f(q.psnr, "%.2f"))</td><td>\(f(q.ssim))</td><td>\(f(q.mse, "%.1f"))</td><td>\(f(q.embeddingMSE, "%.4f"))</td></tr>"
         }
-        page += "</table><p>Energy–error Spearman: <b>\(f(summary.energyErrorSpearman))</b> · surprise AUROC: <b>\(f(summary.surpriseAUROC))</b> pooled, <b>\(f(summary.surpriseAUROCWithinClips))</b> within clips (0.5 is chance) · per-patch Spearman of error with the energy at the prediction (uncertainty map): <b>\(f(summary.patchUncertaintySpearman))</b> (with the last context frame's change, a map needing no model: \(f(summary.patchMotionSpearman))), with the thinking shift: <b>\(f(summary.patchShiftSpearman))</b>, with surprise: <b>\(f(summary.patchSurpriseSpearman))</b></p>"
+        page += "</table><p>Energy–error Spearman: <b>\(f(summary.energyErrorSpearman))</b> · surprise AUROC: <b>\(f(summary.surpriseAUROC))</b> pooled, <b>\(f(summary.surpriseAUROCWithinClips))</b> within clips (0.5 is chance; the frame difference, needing no model: \(f(summary.frameDifferenceAUROCWithinClips))) · per-patch Spearman of error with the energy at the prediction (uncertainty map): <b>\(f(summary.patchUncertaintySpearman))</b> (with the last context frame's change, a map needing no model: \(f(summary.patchMotionSpearman))), with the thinking shift: <b>\(f(summary.patchShiftSpearman))</b>, with surprise: <b>\(f(summary.patchSurpriseSpearman))</b></p>"
 
         page += "<div class=fig><h3>PSNR against rollout horizon</h3>"
         page += lineChart([("model", summary.horizonPSNR, "#d9480f"), ("copy-last", summary.horizonPSNRCopyLast, "#1c7ed6"),

@@ -17,6 +17,8 @@ public struct EvalSummary: Codable {
     /// which is what a per-clip outlier marker like overlay's faces.
     public var surpriseAUROC: Double?
     public var surpriseAUROCWithinClips: Double?
+    /// The same for the frame difference, a score needing no model.
+    public var frameDifferenceAUROCWithinClips: Double?
     /// Means over clips of the per-clip per-patch Spearman correlations (see ClipEvaluation).
     public var patchUncertaintySpearman: Double?
     public var patchSurpriseSpearman: Double?
@@ -34,6 +36,7 @@ public struct EvalSummary: Codable {
         case energyErrorSpearman = "energy_error_spearman"
         case surpriseAUROC = "surprise_auroc"
         case surpriseAUROCWithinClips = "surprise_auroc_within_clips"
+        case frameDifferenceAUROCWithinClips = "frame_difference_auroc_within_clips"
         case thinkSteps = "think_steps"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
@@ -75,6 +78,7 @@ public struct EvalSummary: Codable {
         patchShiftSpearman = meanOverClips(\.patchShiftSpearman)
         patchMotionSpearman = meanOverClips(\.patchMotionSpearman)
         surpriseAUROCWithinClips = meanOverClips(\.surpriseAUROC)
+        frameDifferenceAUROCWithinClips = meanOverClips(\.frameDifferenceAUROC)
         self.thinkSteps = thinkSteps
         self.seconds = seconds
         func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {

@@ -138,7 +138,12 @@ struct EvalCommand: ParsableCommand {
         }
         if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
         if let a = summary.surpriseAUROC {
-            print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
+            print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? "")
+                  + (summary.frameDifferenceAUROCWithinClips.map { String(format: " (frame difference, no model: %.3f within clips)", $0) } ?? ""))
+            for clip in results where clip.surpriseAUROC != nil {
+                print(String(format: "  AUROC %.3f (frame difference %.3f)  ", clip.surpriseAUROC!, clip.frameDifferenceAUROC ?? .nan)
+                      + URL(fileURLWithPath: clip.clip).lastPathComponent)
+            }
         }
         if let u = summary.patchUncertaintySpearman, let s = summary.patchSurpriseSpearman, let m = summary.patchShiftSpearman {
             print(String(format: "per-patch error Spearman: %.3f with energy at the prediction (uncertainty map), %.3f with the thinking shift, %.3f with surprise (energy of the real frame)", u, m, s))
