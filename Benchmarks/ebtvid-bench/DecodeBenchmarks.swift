@@ -11,8 +11,7 @@ import Foundation
 func runDecodeBenchmarks() throws {
     let ebtvid = try siblingExecutable("ebtvid")
     let ffmpeg = try findOnPath("ffmpeg")
-    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-bench-cache")
-    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    let cache = try benchCache()
     let frames = 1200
     let long = try benchClip(cache.appendingPathComponent("testsrc2-720p-\(frames).mp4"), frames: frames, ffmpeg: ffmpeg)
     let short = try benchClip(cache.appendingPathComponent("testsrc2-720p-\(frames / 10).mp4"), frames: frames / 10, ffmpeg: ffmpeg)
@@ -40,8 +39,15 @@ func runDecodeBenchmarks() throws {
     report("decode_rss_kb_long_\(frames)_frames", Double(longRSS), decimals: 0)
 }
 
+/// The folder where test clips are made once and reused by later runs (and by other groups).
+func benchCache() throws -> URL {
+    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-bench-cache")
+    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    return cache
+}
+
 /// Makes a 720p H.264 test clip once with the ffmpeg CLI; later runs reuse it.
-private func benchClip(_ url: URL, frames: Int, ffmpeg: URL) throws -> URL {
+func benchClip(_ url: URL, frames: Int, ffmpeg: URL) throws -> URL {
     if FileManager.default.fileExists(atPath: url.path) { return url }
     let partial = url.deletingPathExtension().appendingPathExtension("partial.mp4")
     let run = try measure([ffmpeg.path, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
@@ -90,7 +96,7 @@ private func siblingExecutable(_ name: String) throws -> URL {
     return url
 }
 
-private func findOnPath(_ name: String) throws -> URL {
+func findOnPath(_ name: String) throws -> URL {
     let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
     for directory in directories + ["/usr/bin"] {
         let url = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)

@@ -2,11 +2,13 @@ import Foundation
 
 /// `make bench`: every figure is printed as one `name: value` line, and ratios against a peer
 /// (OpenBLAS sgemm, the ffmpeg CLI) are measured inside the same run so machine load cancels out.
-/// `ebtvid-bench NAME...` runs only the groups whose name is given.
+/// `ebtvid-bench NAME...` runs only the groups whose name is given; `EBTVID_BENCH_QUICK=1` makes
+/// the model group a short look (one round of 3 steps) rather than its figures.
 let groups: [(name: String, run: () throws -> Void)] = [
     ("decode", runDecodeBenchmarks),
     ("tensors", runTensorBenchmarks),
     ("model", runModelBenchmarks),
+    ("overlay", runOverlayBenchmarks),
 ]
 /// Workloads for profilers; they print no figures and run only when named.
 let profiles: [(name: String, run: () throws -> Void)] = [
