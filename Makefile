@@ -84,6 +84,8 @@ default-model: build photos
 	$(BIN) synth --out $(MODEL_DATA)/train/photo $(MODEL_SYNTH_PHOTO) >/dev/null
 	$(BIN) synth --out $(MODEL_DATA)/val $(MODEL_SYNTH_VAL) >/dev/null
 	$(BIN) train $(MODEL_DATA)/train --val $(MODEL_DATA)/val $(MODEL_TRAIN) --out $(MODEL_OUT)
+	@# The result is the best-validation checkpoint; the last one (for --resume) is no resource.
+	mv -f $(basename $(MODEL_OUT)).last.safetensors $(MODEL_DATA)/
 	$(MAKE) calibrate-default-model
 
 ## Refit the default model's energy level on calibration clips (a minute; predictions unchanged).
