@@ -73,7 +73,7 @@ PHOTOS           ?= /usr/share/backgrounds/mate
 MODEL_SYNTH      ?= --kind camera --count 320 --frames 40 --size 128x96 --seed 1 --photos $(PHOTOS)
 MODEL_SYNTH_PHOTO ?= --count 160 --frames 40 --size 128 --seed 2 --photos $(PHOTOS)
 MODEL_SYNTH_VAL  ?= --kind camera --count 24 --frames 48 --size 128x96 --seed 777 --photos $(PHOTOS)
-MODEL_TRAIN      ?= --size tiny --minutes 35 --context 4 --batch 16 --components 16 --start motion --working-size 128 --crop 8 --seed 1
+MODEL_TRAIN      ?= --size tiny --minutes 40 --context 4 --batch 16 --components 16 --start motion --working-size 128 --crop 8 --seed 1
 ## Calibration clips: the training mix, from seeds neither training nor evaluation uses.
 MODEL_SYNTH_CAL  ?= --kind camera --count 60 --frames 40 --size 128x96 --seed 11 --photos $(PHOTOS)
 MODEL_SYNTH_CAL_PHOTO ?= --count 20 --frames 40 --size 128 --seed 12 --photos $(PHOTOS)

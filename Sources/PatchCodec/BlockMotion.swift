@@ -143,6 +143,29 @@ public enum BlockMotion {
         return MotionField(width: width, height: height, blockSize: blockSize, vectors: vectors)
     }
 
+    /// What `estimate` minimises for one block: the sum of absolute differences between the
+    /// block of `last` at (`column`, `row`) and `previous` displaced by `displacement` (reads
+    /// clamped to the frame), plus the displacement penalty. The search computes the same sum on a
+    /// padded copy, stopping early; this plain form scores single candidates.
+    public static func cost(previous: UnsafeBufferPointer<UInt8>, last: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                            blockSize: Int = blockSize, column: Int, row: Int, displacement v: MotionVector) -> Double {
+        let x0 = column * blockSize, y0 = row * blockSize
+        let w = min(blockSize, width - x0), h = min(blockSize, height - y0)
+        var sad = Int((displacementPenalty * Double(w * 3 * h)).rounded()) * (abs(v.dx) + abs(v.dy))
+        for y in y0..<(y0 + h) {
+            let sy = min(max(y - v.dy, 0), height - 1)
+            for x in x0..<(x0 + w) {
+                let sx = min(max(x - v.dx, 0), width - 1)
+                let a = (y * width + x) * 3, b = (sy * width + sx) * 3
+                for c in 0..<3 {
+                    let d = Int(last[a + c]) - Int(previous[b + c])
+                    sad += d < 0 ? -d : d
+                }
+            }
+        }
+        return Double(sad)
+    }
+
     /// The next frame predicted from `field` applied to `frame` (see `Extrapolation`).
     public static func apply(_ field: MotionField, to frame: [UInt8], extrapolation: Extrapolation = defaultExtrapolation) -> [UInt8] {
         let (width, height) = (field.width, field.height)

@@ -1,0 +1,119 @@
+/// A displacement per block in fractions of a pixel, on the block layout of `MotionField`.
+public struct SubpixelField: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    public let blockSize: Int
+    public let columns: Int
+    public let rows: Int
+    /// Per block, row-major: how far its content moved from the previous frame to the last.
+    public var dx: [Float]
+    public var dy: [Float]
+
+    public init(width: Int, height: Int, blockSize: Int, dx: [Float], dy: [Float]) {
+        precondition(width > 0 && height > 0 && blockSize > 0)
+        self.width = width
+        self.height = height
+        self.blockSize = blockSize
+        columns = (width + blockSize - 1) / blockSize
+        rows = (height + blockSize - 1) / blockSize
+        precondition(dx.count == columns * rows && dy.count == columns * rows, "a motion field needs one vector per block")
+        self.dx = dx
+        self.dy = dy
+    }
+}
+
+/// The first guess thinking starts from: `BlockMotion`'s integer matches refined to a fraction of
+/// a pixel, the field interpolated smoothly between block centres, and the last frame resampled
+/// bilinearly along it.
+///
+/// Camera footage moves by fractions of a pixel at a working size of 128: integer vectors there
+/// either stay put or overshoot, and a field that jumps at block edges tears the picture. A
+/// parabola through each block's matching cost at its best integer vector and the four
+/// neighbouring ones finds where the cost bottoms out between them. Through absolute
+/// differences, whose cost is V-shaped, the parabola leans toward the integer match: a damping
+/// that real footage rewarded over the unbiased fit of two lines (docs/experiments.md).
+public enum SubpixelMotion {
+    /// The per-block motion from `previous` to `last` (interleaved RGB24 frames).
+    public static func estimate(previous: [UInt8], last: [UInt8], width: Int, height: Int,
+                                blockSize: Int = BlockMotion.blockSize, searchRange: Int = BlockMotion.searchRange) -> SubpixelField {
+        let coarse = BlockMotion.estimate(previous: previous, last: last, width: width, height: height, blockSize: blockSize, searchRange: searchRange)
+        var dx = [Float](repeating: 0, count: coarse.vectors.count), dy = dx
+        previous.withUnsafeBufferPointer { p in
+            last.withUnsafeBufferPointer { l in
+                for by in 0..<coarse.rows {
+                    for bx in 0..<coarse.columns {
+                        let v = coarse[bx, by], i = by * coarse.columns + bx
+                        func cost(_ x: Int, _ y: Int) -> Double {
+                            BlockMotion.cost(previous: p, last: l, width: width, height: height, blockSize: blockSize,
+                                             column: bx, row: by, displacement: MotionVector(dx: x, dy: y))
+                        }
+                        let centre = cost(v.dx, v.dy)
+                        // At the edge of the search the outer neighbour was never a candidate; an
+                        // exact match is exact, whatever the texture makes of its neighbours.
+                        let refineX = centre > 0 && abs(v.dx) < searchRange, refineY = centre > 0 && abs(v.dy) < searchRange
+                        dx[i] = Float(v.dx) + (refineX ? vertexOffset(cost(v.dx - 1, v.dy), centre, cost(v.dx + 1, v.dy)) : 0)
+                        dy[i] = Float(v.dy) + (refineY ? vertexOffset(cost(v.dx, v.dy - 1), centre, cost(v.dx, v.dy + 1)) : 0)
+                    }
+                }
+            }
+        }
+        return SubpixelField(width: width, height: height, blockSize: blockSize, dx: dx, dy: dy)
+    }
+
+    /// Where the parabola through (−1, before), (0, centre), (1, after) has its vertex, within
+    /// ±½: the integer match was the best, so the true minimum lies no further than halfway.
+    static func vertexOffset(_ before: Double, _ centre: Double, _ after: Double) -> Float {
+        let curvature = before - 2 * centre + after
+        guard curvature > 0 else { return 0 }
+        return Float(min(max(0.5 * (before - after) / curvature, -0.5), 0.5))
+    }
+
+    /// The next frame: `frame` at x − v(x), with v interpolated bilinearly between block centres
+    /// (held constant beyond the outer centres) and `frame` read bilinearly, clamped at its edges.
+    public static func apply(_ field: SubpixelField, to frame: [UInt8]) -> [UInt8] {
+        let (width, height, size) = (field.width, field.height, field.blockSize)
+        precondition(frame.count >= width * height * 3, "frames must hold width * height * 3 bytes")
+        // Per pixel column (row): the two block columns (rows) it lies between and its weight on the second.
+        func between(_ extent: Int, _ blocks: Int) -> [(Int, Int, Float)] {
+            (0..<extent).map { p in
+                let t = (Float(p) + 0.5) / Float(size) - 0.5
+                let lower = min(max(Int(t.rounded(.down)), 0), blocks - 1), upper = min(lower + 1, blocks - 1)
+                return (lower, upper, min(max(t - Float(lower), 0), 1))
+            }
+        }
+        let xs = between(width, field.columns), ys = between(height, field.rows)
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        frame.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let (r0, r1, fy) = ys[y]
+                    for x in 0..<width {
+                        let (c0, c1, fx) = xs[x]
+                        func blend(_ v: [Float]) -> Float {
+                            let top = v[r0 * field.columns + c0] * (1 - fx) + v[r0 * field.columns + c1] * fx
+                            let bottom = v[r1 * field.columns + c0] * (1 - fx) + v[r1 * field.columns + c1] * fx
+                            return top * (1 - fy) + bottom * fy
+                        }
+                        let sx = min(max(Float(x) - blend(field.dx), 0), Float(width - 1))
+                        let sy = min(max(Float(y) - blend(field.dy), 0), Float(height - 1))
+                        let x0 = Int(sx), y0 = Int(sy), x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+                        let wx = sx - Float(x0), wy = sy - Float(y0)
+                        let a = (y0 * width + x0) * 3, b = (y0 * width + x1) * 3, c = (y1 * width + x0) * 3, d = (y1 * width + x1) * 3
+                        let o = (y * width + x) * 3
+                        for k in 0..<3 {
+                            let top = Float(src[a + k]) * (1 - wx) + Float(src[b + k]) * wx
+                            let bottom = Float(src[c + k]) * (1 - wx) + Float(src[d + k]) * wx
+                            dst[o + k] = UInt8(min(max((top * (1 - wy) + bottom * wy).rounded(), 0), 255))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The next frame after `previous` and `last`: their sub-pixel motion carried one frame ahead.
+    public static func extrapolate(previous: [UInt8], last: [UInt8], width: Int, height: Int) -> [UInt8] {
+        apply(estimate(previous: previous, last: last, width: width, height: height), to: last)
+    }
+}
