@@ -45,8 +45,7 @@ public struct MotionField: Equatable, Sendable {
     public func vector(atX x: Int, y: Int) -> MotionVector { vectors[(y / blockSize) * columns + x / blockSize] }
 }
 
-/// A motion-compensated next-frame baseline: plain block matching between the last two frames,
-/// each block's motion extrapolated one frame ahead.
+/// Integer block matching between two frames: the coarse search `SubpixelMotion` refines.
 ///
 /// Frames are interleaved RGB24, row-major, `width * height * 3` bytes (the layout of
 /// `FrameBatch.rgb` and of `PatchGrid.gather`). Each `blockSize`² block of the last frame is
@@ -58,22 +57,9 @@ public enum BlockMotion {
     public static let blockSize = 8
     public static let searchRange = 4
     /// Added to a candidate's SAD, per channel value in the block and per pixel of |dx| + |dy|:
-    /// a displacement must beat staying put by one grey level per value per pixel moved. (Penalties
-    /// 0 to 2 moved the real clips' one-step PSNR by at most 0.2 dB; 1 was within 0.05 dB of the best on each.)
+    /// a displacement must beat staying put by one grey level per value per pixel moved (chosen on
+    /// the real clips, docs/experiments.md).
     public static let displacementPenalty = 1.0
-
-    /// How a block's motion is carried one frame ahead.
-    public enum Extrapolation: Sendable {
-        /// The next frame at pixel x is the last frame at x − v(x), with v the vector of the block
-        /// holding x: the motion field stays in place and carries the picture along. No holes.
-        case resample
-        /// Each block of the last frame is pasted at its position + v; overlaps are averaged and
-        /// the pixels no block lands on (disocclusions) are filled as by `.resample`.
-        case forwardProject
-    }
-
-    /// Forward projection, because on the real clips (Megamind, vtest, tree, cityCC0; 64x64 and 128x96) its one-step MSE was 0.7–7% below resampling's on every clip and its PSNR never lower.
-    public static let defaultExtrapolation = Extrapolation.forwardProject
 
     /// The per-block motion from `previous` to `last`.
     public static func estimate(previous: [UInt8], last: [UInt8], width: Int, height: Int,
@@ -145,13 +131,14 @@ public enum BlockMotion {
 
     /// What `estimate` minimises for one block: the sum of absolute differences between the
     /// block of `last` at (`column`, `row`) and `previous` displaced by `displacement` (reads
-    /// clamped to the frame), plus the displacement penalty. The search computes the same sum on a
-    /// padded copy, stopping early; this plain form scores single candidates.
+    /// clamped to the frame), plus the displacement penalty unless `penalised` is false. The search
+    /// computes the same sum on a padded copy, stopping early; this plain form scores single candidates.
     public static func cost(previous: UnsafeBufferPointer<UInt8>, last: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
-                            blockSize: Int = blockSize, column: Int, row: Int, displacement v: MotionVector) -> Double {
+                            blockSize: Int = blockSize, column: Int, row: Int, displacement v: MotionVector,
+                            penalised: Bool = true) -> Double {
         let x0 = column * blockSize, y0 = row * blockSize
         let w = min(blockSize, width - x0), h = min(blockSize, height - y0)
-        var sad = Int((displacementPenalty * Double(w * 3 * h)).rounded()) * (abs(v.dx) + abs(v.dy))
+        var sad = penalised ? Int((displacementPenalty * Double(w * 3 * h)).rounded()) * (abs(v.dx) + abs(v.dy)) : 0
         for y in y0..<(y0 + h) {
             let sy = min(max(y - v.dy, 0), height - 1)
             for x in x0..<(x0 + w) {
@@ -164,85 +151,5 @@ public enum BlockMotion {
             }
         }
         return Double(sad)
-    }
-
-    /// The next frame predicted from `field` applied to `frame` (see `Extrapolation`).
-    public static func apply(_ field: MotionField, to frame: [UInt8], extrapolation: Extrapolation = defaultExtrapolation) -> [UInt8] {
-        let (width, height) = (field.width, field.height)
-        precondition(frame.count >= width * height * 3, "frames must hold width * height * 3 bytes")
-        var out = [UInt8](repeating: 0, count: width * height * 3)
-        frame.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                resample(field, src, into: dst)
-                if extrapolation == .forwardProject { forwardProject(field, src, into: dst) }
-            }
-        }
-        return out
-    }
-
-    /// The next frame after `previous` and `last`: their block motion carried one frame ahead.
-    public static func extrapolate(previous: [UInt8], last: [UInt8], width: Int, height: Int,
-                                   extrapolation: Extrapolation = defaultExtrapolation) -> [UInt8] {
-        apply(estimate(previous: previous, last: last, width: width, height: height), to: last, extrapolation: extrapolation)
-    }
-
-    /// `horizon` frames after `previous` and `last`: the motion field between them applied to the
-    /// last frame, then the same field to that prediction, and so on.
-    public static func rollout(previous: [UInt8], last: [UInt8], width: Int, height: Int, horizon: Int,
-                               extrapolation: Extrapolation = defaultExtrapolation) -> [[UInt8]] {
-        let field = estimate(previous: previous, last: last, width: width, height: height)
-        var frames: [[UInt8]] = [], current = last
-        for _ in 0..<max(horizon, 0) {
-            current = apply(field, to: current, extrapolation: extrapolation)
-            frames.append(current)
-        }
-        return frames
-    }
-
-    /// dst(x) = src(x − v(x)), reads clamped to the frame.
-    static func resample(_ field: MotionField, _ src: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>) {
-        let (width, height, size) = (field.width, field.height, field.blockSize)
-        for by in 0..<field.rows {
-            for bx in 0..<field.columns {
-                let v = field[bx, by]
-                let x0 = bx * size, y0 = by * size
-                for y in y0..<min(y0 + size, height) {
-                    let sy = min(max(y - v.dy, 0), height - 1)
-                    for x in x0..<min(x0 + size, width) {
-                        let sx = min(max(x - v.dx, 0), width - 1)
-                        let s = (sy * width + sx) * 3, d = (y * width + x) * 3
-                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
-                    }
-                }
-            }
-        }
-    }
-
-    /// Pastes each block of `src` at its position + v, averaging where blocks overlap; pixels no
-    /// block reaches keep what `dst` holds.
-    static func forwardProject(_ field: MotionField, _ src: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>) {
-        let (width, height, size) = (field.width, field.height, field.blockSize)
-        var sums = [Int32](repeating: 0, count: width * height * 3), counts = [Int32](repeating: 0, count: width * height)
-        for by in 0..<field.rows {
-            for bx in 0..<field.columns {
-                let v = field[bx, by]
-                let x0 = bx * size, y0 = by * size
-                for y in y0..<min(y0 + size, height) {
-                    let ty = y + v.dy
-                    guard ty >= 0 && ty < height else { continue }
-                    for x in x0..<min(x0 + size, width) {
-                        let tx = x + v.dx
-                        guard tx >= 0 && tx < width else { continue }
-                        let s = (y * width + x) * 3, t = ty * width + tx
-                        sums[3 * t] += Int32(src[s]); sums[3 * t + 1] += Int32(src[s + 1]); sums[3 * t + 2] += Int32(src[s + 2])
-                        counts[t] += 1
-                    }
-                }
-            }
-        }
-        for t in 0..<(width * height) where counts[t] > 0 {
-            let n = counts[t]
-            for c in 0..<3 { dst[3 * t + c] = UInt8((sums[3 * t + c] + n / 2) / n) }
-        }
     }
 }

@@ -49,8 +49,11 @@ public enum SubpixelMotion {
                         }
                         let centre = cost(v.dx, v.dy)
                         // At the edge of the search the outer neighbour was never a candidate; an
-                        // exact match is exact, whatever the texture makes of its neighbours.
-                        let refineX = centre > 0 && abs(v.dx) < searchRange, refineY = centre > 0 && abs(v.dy) < searchRange
+                        // exact match (no difference, whatever its penalty) is exact, whatever the
+                        // texture makes of its neighbours.
+                        let exact = BlockMotion.cost(previous: p, last: l, width: width, height: height, blockSize: blockSize,
+                                                     column: bx, row: by, displacement: v, penalised: false) == 0
+                        let refineX = !exact && abs(v.dx) < searchRange, refineY = !exact && abs(v.dy) < searchRange
                         dx[i] = Float(v.dx) + (refineX ? vertexOffset(cost(v.dx - 1, v.dy), centre, cost(v.dx + 1, v.dy)) : 0)
                         dy[i] = Float(v.dy) + (refineY ? vertexOffset(cost(v.dx, v.dy - 1), centre, cost(v.dx, v.dy + 1)) : 0)
                     }
@@ -115,5 +118,17 @@ public enum SubpixelMotion {
     /// The next frame after `previous` and `last`: their sub-pixel motion carried one frame ahead.
     public static func extrapolate(previous: [UInt8], last: [UInt8], width: Int, height: Int) -> [UInt8] {
         apply(estimate(previous: previous, last: last, width: width, height: height), to: last)
+    }
+
+    /// `horizon` frames after `previous` and `last`: their motion applied to the last frame, then
+    /// the same motion to that prediction, and so on (the scene keeps moving as it last moved).
+    public static func rollout(previous: [UInt8], last: [UInt8], width: Int, height: Int, horizon: Int) -> [[UInt8]] {
+        let field = estimate(previous: previous, last: last, width: width, height: height)
+        var frames: [[UInt8]] = [], current = last
+        for _ in 0..<max(horizon, 0) {
+            current = apply(field, to: current)
+            frames.append(current)
+        }
+        return frames
     }
 }

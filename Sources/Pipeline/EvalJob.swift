@@ -48,7 +48,7 @@ public struct ClipEvaluation: Codable, Sendable {
     public var model: Quality?
     public var copyLast: Quality?
     public var linear: Quality?
-    /// Motion-compensated extrapolation: `BlockMotion` between the last two frames, carried one frame on.
+    /// Motion-compensated extrapolation: `SubpixelMotion` between the last two frames, carried one frame on (the first guess a `.motion` model starts from).
     public var motion: Quality?
     public var baseline: Quality?
     /// Per evaluated frame, in order: clip frame index, final energy, surprise energy (of the actual
@@ -83,12 +83,13 @@ public struct ClipEvaluation: Codable, Sendable {
     public var lowestEnergyIsLowestError: Double?
     public var alternativeChosen: Double?
 
-    /// Whether a stored record lacks what this version measures (it was written before the motion
-    /// baseline existed), so the clip is evaluated again rather than reported with gaps. (A record
-    /// missing `horizon_psnr_motion` altogether does not decode, which also means evaluating again.)
-    var isOutdated: Bool {
-        error == nil && frames > 0 && (motion == nil || (!horizonPSNR.isEmpty && horizonPSNRMotion.count != horizonPSNR.count))
-    }
+    /// What the record's figures mean, raised whenever a predictor or score is measured
+    /// differently (2: the motion baseline became sub-pixel), so that an older record is evaluated
+    /// again rather than reported beside newer ones as if alike.
+    public static let currentFormat = 2
+    public var format: Int? = ClipEvaluation.currentFormat
+
+    var isOutdated: Bool { format != Self.currentFormat }
 
     public var energyErrorSpearman: Double? {
         energies.isEmpty ? nil : RankStatistics.spearman(energies.map(Double.init), errors)
@@ -109,7 +110,7 @@ public struct ClipEvaluation: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises
+        case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises, format
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
@@ -127,7 +128,7 @@ public struct ClipEvaluation: Codable, Sendable {
 }
 
 /// Batch evaluation over folders of clips: one-step and H-step prediction quality against
-/// copy-last-frame, linear extrapolation, block-motion extrapolation and optionally a baseline
+/// copy-last-frame, linear extrapolation, sub-pixel motion extrapolation and optionally a baseline
 /// model, how well energy ranks errors, and how well it flags the sidecars' surprise frames.
 public struct EvalJob {
     public let model: ModelFile
@@ -270,7 +271,7 @@ public struct EvalJob {
                 let extrapolated = zip(frame(t - 1), frame(before)).map { UInt8(max(0, min(255, 2 * Int($0) - Int($1)))) }
                 let extrapolatedEmbedding = zip(embedding(t - 1), embedding(before)).map { 2 * $0 - $1 }
                 add("linear", extrapolated, frame(t), embeddingMSE(extrapolatedEmbedding[...], embedding(t)))
-                motionFrames += BlockMotion.extrapolate(previous: frame(before), last: frame(t - 1), width: grid.frameWidth, height: grid.frameHeight)
+                motionFrames += SubpixelMotion.extrapolate(previous: frame(before), last: frame(t - 1), width: grid.frameWidth, height: grid.frameHeight)
             }
             let motionEmbeddings = codec.encode(rgb: motionFrames, frameCount: chunk.count)
             for (i, t) in chunk.enumerated() {
@@ -313,7 +314,7 @@ public struct EvalJob {
                     modelPSNR[k] += PSNR.between(step.pixels, frame(s + k))
                     copyPSNR[k] += PSNR.between(last, frame(s + k))
                 }
-                let motion = BlockMotion.rollout(previous: frame(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)
+                let motion = SubpixelMotion.rollout(previous: frame(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)
                 for (k, picture) in motion.enumerated() { motionPSNR[k] += PSNR.between(picture, frame(s + k)) }
             }
             result.horizonPSNR = modelPSNR.map { $0 / Double(starts.count) }

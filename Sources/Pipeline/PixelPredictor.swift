@@ -39,18 +39,24 @@ public struct PixelPredictor {
     }
 
     /// Predicts `horizon` frames one after another from pixel frames and their embeddings, each
-    /// prediction (as pixels and re-encoded) joining the context.
+    /// prediction (as pixels and re-encoded) joining the context. Every step's guess carries the
+    /// motion measured between the last two real frames onto the previous prediction, as the
+    /// motion baseline's rollout does: predictions are smoother than frames, and motion measured
+    /// between them is weaker.
     public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions)
         -> [(prediction: FramePrediction, pixels: [UInt8])] {
-        var (pictures, codes) = (Array(frames.suffix(2)), embeddings)
+        var (latest, codes) = (frames[frames.count - 1], embeddings)
+        let field = usesGuesses && frames.count >= 2
+            ? SubpixelMotion.estimate(previous: frames[frames.count - 2], last: latest, width: codec.grid.frameWidth, height: codec.grid.frameHeight)
+            : nil
         var results: [(prediction: FramePrediction, pixels: [UInt8])] = []
         for _ in 0..<horizon {
-            let reference = reference(after: pictures)
+            let reference = field.map { SubpixelMotion.apply($0, to: latest) } ?? latest
             let referenceCodes = codec.encode(rgb: reference, frameCount: 1)
             let next = predictor.predictNext(after: codes, layout: layout, guess: usesGuesses ? referenceCodes : nil, options: options)
             let picture = codec.decode(embeddings: next.embedding, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceCodes)
             results.append((next, picture))
-            pictures = Array((pictures + [picture]).suffix(2))
+            latest = picture
             codes.append(codec.encode(rgb: picture, frameCount: 1))
         }
         return results

@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Thinking steps in training.")
     var think = 2
 
-    @Option(help: "Where thinking starts: lastFrame, noise, linear or motion (the block-motion extrapolation).")
+    @Option(help: "Where thinking starts: lastFrame, noise, linear or motion (the sub-pixel motion extrapolation).")
     var start: ThinkingStart = .lastFrame
 
     @Option(parsing: .unconditional, help: "Weight of the energy calibration loss.")

@@ -63,23 +63,22 @@ final class BlockMotionTests: XCTestCase {
                 XCTAssertEqual(field[column, row], MotionVector(dx: 2, dy: -1), "block (\(column), \(row))")
             }
         }
-        // Away from the edges (where content enters the frame) the prediction is the truth.
+        // Away from the edges (where content enters the frame) the extrapolation is the truth:
+        // exact matches are not refined, so an integer pan stays integer.
         let margin = BlockMotion.blockSize + BlockMotion.searchRange
-        for extrapolation in [BlockMotion.Extrapolation.forwardProject, .resample] {
-            let predicted = BlockMotion.extrapolate(previous: f0, last: f1, width: width, height: height, extrapolation: extrapolation)
-            XCTAssertEqual(predicted.count, width * height * 3)
-            assertSame(interior(predicted, width: width, height: height, margin: margin),
-                       interior(truth, width: width, height: height, margin: margin), "\(extrapolation)")
-            XCTAssertNotEqual(interior(f1, width: width, height: height, margin: margin),
-                              interior(truth, width: width, height: height, margin: margin), "copy-last is not already right")
-        }
+        let predicted = SubpixelMotion.extrapolate(previous: f0, last: f1, width: width, height: height)
+        XCTAssertEqual(predicted.count, width * height * 3)
+        assertSame(interior(predicted, width: width, height: height, margin: margin),
+                   interior(truth, width: width, height: height, margin: margin), "the extrapolation")
+        XCTAssertNotEqual(interior(f1, width: width, height: height, margin: margin),
+                          interior(truth, width: width, height: height, margin: margin), "copy-last is not already right")
         // A rollout keeps moving: step k is frame 1 + k, exactly, inside a margin that grows by the motion.
-        let rollout = BlockMotion.rollout(previous: f0, last: f1, width: width, height: height, horizon: 3)
+        let rollout = SubpixelMotion.rollout(previous: f0, last: f1, width: width, height: height, horizon: 3)
         XCTAssertEqual(rollout.count, 3)
-        assertSame(rollout[0], BlockMotion.extrapolate(previous: f0, last: f1, width: width, height: height), "the rollout's first step")
-        for (k, predicted) in rollout.enumerated() {
+        assertSame(rollout[0], predicted, "the rollout's first step")
+        for (k, step) in rollout.enumerated() {
             let truth = panning(texture, frame: 2 + k, width: width, height: height), m = margin + 2 * k
-            assertSame(interior(predicted, width: width, height: height, margin: m), interior(truth, width: width, height: height, margin: m), "step \(k + 1)")
+            assertSame(interior(step, width: width, height: height, margin: m), interior(truth, width: width, height: height, margin: m), "step \(k + 1)")
         }
     }
 
@@ -87,8 +86,7 @@ final class BlockMotionTests: XCTestCase {
         let (width, height) = (40, 24), frame = Texture(side: 64, seed: 3).window(left: 0, top: 0, width: 40, height: 24)
         let field = BlockMotion.estimate(previous: frame, last: frame, width: width, height: height)
         XCTAssertEqual(field, MotionField.zero(width: width, height: height))
-        assertSame(BlockMotion.extrapolate(previous: frame, last: frame, width: width, height: height), frame, "the extrapolation")
-        let rollout = BlockMotion.rollout(previous: frame, last: frame, width: width, height: height, horizon: 2)
+        let rollout = SubpixelMotion.rollout(previous: frame, last: frame, width: width, height: height, horizon: 2)
         XCTAssertEqual(rollout.count, 2)
         for step in rollout { assertSame(step, frame, "a rollout step") }
         // A flat frame matches equally at every displacement: the tie goes to staying put.
@@ -104,9 +102,7 @@ final class BlockMotionTests: XCTestCase {
             XCTAssertEqual(field.columns, (width + 7) / 8)
             XCTAssertEqual(field.rows, (height + 7) / 8)
             XCTAssertTrue(field.vectors.allSatisfy { abs($0.dx) <= 4 && abs($0.dy) <= 4 })
-            for extrapolation in [BlockMotion.Extrapolation.forwardProject, .resample] {
-                XCTAssertEqual(BlockMotion.extrapolate(previous: a, last: b, width: width, height: height, extrapolation: extrapolation).count, width * height * 3)
-            }
+            XCTAssertEqual(SubpixelMotion.extrapolate(previous: a, last: b, width: width, height: height).count, width * height * 3)
         }
         // An odd size with real motion: partial blocks at the right and bottom are tracked too.
         let (width, height) = (37, 21), texture = Texture(side: 96, seed: 5)
@@ -115,7 +111,7 @@ final class BlockMotionTests: XCTestCase {
         XCTAssertEqual(field.vector(atX: 36, y: 20), field[4, 2])
         XCTAssertEqual(field[2, 1], MotionVector(dx: 2, dy: -1))
         XCTAssertEqual(field[4, 1], MotionVector(dx: 2, dy: -1), "a 5-px-wide block away from the top and bottom edges")
-        let predicted = BlockMotion.extrapolate(previous: f0, last: f1, width: width, height: height)
+        let predicted = SubpixelMotion.extrapolate(previous: f0, last: f1, width: width, height: height)
         let truth = panning(texture, frame: 2, width: width, height: height)
         // Pixel (20, 10) is inside block (2, 1), far enough from every edge for the motion to be exact.
         let i = (10 * width + 20) * 3

@@ -149,14 +149,16 @@ final class EvalJobTests: XCTestCase {
         XCTAssertTrue(page.contains("motion-compensated") && page.contains("<th>motion PSNR</th>"))
         XCTAssertTrue(page.contains(String(format: "<td>%.2f</td>", motion.psnr)))
 
-        // A record from before the motion baseline: without its fields it is evaluated again.
+        // A record of another format (no format: from before the field; 1: the integer motion
+        // baseline) is evaluated again.
         let record = EvalJob.record(of: clip, output: folder)
         var skipped: [Bool] = []
         _ = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
         XCTAssertEqual(skipped, [true], "an up-to-date record is reused")
-        for stale in [["motion"], ["motion", "horizon_psnr_motion"]] {
+        for stale in [["format"], ["format", "motion", "horizon_psnr_motion"], ["format=1"]] {
             var old = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any])
-            for key in stale { old.removeValue(forKey: key) }
+            XCTAssertEqual(old["format"] as? Int, ClipEvaluation.currentFormat)
+            for key in stale { if key == "format=1" { old["format"] = 1 } else { old.removeValue(forKey: key) } }
             try JSONSerialization.data(withJSONObject: old).write(to: record)
             skipped = []
             let redone = try XCTUnwrap(try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }.first)

@@ -11,11 +11,12 @@ let committedClips = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// An untrained model over a codec fitted on the committed clips: enough to exercise the
 /// whole path (reading, embedding, thinking, decoding, metrics, files).
-func untrainedModel(kind: ModelConfig.Kind = .ebt, components: Int = 6) throws -> ModelFile {
+func untrainedModel(kind: ModelConfig.Kind = .ebt, components: Int = 6, start: ThinkingStart? = nil) throws -> ModelFile {
     let grid = try PatchGrid(frameWidth: 32, frameHeight: 32, patchSize: 8)
     let clips = try ClipFinder.clips(in: [committedClips.path])
     let codec = try CodecFitting.principalComponents(clips: Array(clips.prefix(2)), grid: grid).codec(keeping: components)
-    let config = ModelConfig(kind: kind, size: .tiny, embeddingSize: codec.embeddingSize, patchCount: grid.patchCount, context: 6)
+    let config = ModelConfig(kind: kind, size: .tiny, embeddingSize: codec.embeddingSize, patchCount: grid.patchCount, context: 6,
+                             thinkingStart: start)
     var generator = SeededGenerator(seed: 3)
     let network: ModelFile.Network = kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
     return ModelFile(network: network, codec: codec)
