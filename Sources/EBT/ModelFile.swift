@@ -93,6 +93,10 @@ public struct ModelFile {
             throw corrupt("missing or unreadable model config")
         }
         if let problem = config.problem { throw corrupt("config is invalid: \(problem)") }
+        let storedWeights = file.entries.reduce(0) { $0 + ($1.key.hasPrefix("model.") ? $1.value.values.count : 0) }
+        guard config.minimumWeightCount <= storedWeights else {
+            throw corrupt("config asks for \(config.layers) layers of width \(config.width) and hidden size \(config.hiddenSize), more weights than the file's \(storedWeights) hold")
+        }
         guard let geometryText = file.metadata["codec"], let geometry = try? decoder.decode(CodecGeometry.self, from: Data(geometryText.utf8)) else {
             throw corrupt("missing or unreadable codec geometry")
         }

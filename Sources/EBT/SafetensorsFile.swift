@@ -9,7 +9,7 @@ public struct SafetensorsFile {
         public var shape: [Int]
         public var values: [Float]
         public init(shape: [Int], values: [Float]) {
-            precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+            precondition(SafetensorsFile.valueCount(shape, atMost: values.count) == values.count, "shape \(shape) does not hold \(values.count) values")
             self.shape = shape
             self.values = values
         }
@@ -102,7 +102,9 @@ public struct SafetensorsFile {
             guard dtype == "F32" else { throw corrupt("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw corrupt("tensor '\(name)' has a negative dimension") }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1, *)
+            guard let count = Self.valueCount(shape, atMost: body.count / 4) else {
+                throw corrupt("tensor '\(name)' has shape \(shape), more values than the file's \(body.count) bytes of data hold")
+            }
             guard begin >= 0, end >= begin, end <= body.count else { throw corrupt("tensor '\(name)' data [\(begin), \(end)) lies outside the file (truncated?)") }
             guard end - begin == count * 4 else { throw corrupt("tensor '\(name)' has \(end - begin) bytes for shape \(shape)") }
             var values = [Float](repeating: 0, count: count)
@@ -118,6 +120,19 @@ public struct SafetensorsFile {
         for (a, b) in zip(spans, spans.dropFirst()) where b.0 < a.1 { throw corrupt("tensor data ranges overlap") }
         self.metadata = metadata
         self.entries = entries
+    }
+
+    /// The number of values in `shape` (dimensions not negative) when it is at most `limit`, else
+    /// nil: a header can claim any shape, and its product must neither overflow nor exceed the data.
+    static func valueCount(_ shape: [Int], atMost limit: Int) -> Int? {
+        if shape.contains(0) { return 0 }
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= limit else { return nil }
+            count = product
+        }
+        return count
     }
 
     /// The entry called `name` with exactly `shape`, or an error saying what is wrong.

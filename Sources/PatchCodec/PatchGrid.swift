@@ -8,9 +8,16 @@ public struct PatchGrid: Equatable, Sendable {
     public let frameHeight: Int
     public let patchSize: Int
 
+    /// The largest frame side and patch side a grid may have: no decoder gives larger frames, and
+    /// within them every count below (patches, bytes, patch values) is far from overflowing.
+    public static let maxFrameSide = 16384, maxPatchSize = 64
+
     public init(frameWidth: Int, frameHeight: Int, patchSize: Int) throws {
         guard patchSize > 0, frameWidth > 0, frameHeight > 0 else {
             throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) and patch \(patchSize) must be positive")
+        }
+        guard frameWidth <= Self.maxFrameSide, frameHeight <= Self.maxFrameSide, patchSize <= Self.maxPatchSize else {
+            throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) and patch \(patchSize) exceed the limits of \(Self.maxFrameSide) and \(Self.maxPatchSize) pixels")
         }
         guard frameWidth % patchSize == 0, frameHeight % patchSize == 0 else {
             throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) is not a multiple of the patch size \(patchSize)")

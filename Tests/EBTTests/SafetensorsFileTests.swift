@@ -49,13 +49,43 @@ final class SafetensorsFileTests: XCTestCase {
             }
         }
         // A foreign dtype is named in the error.
-        let header = #"{"t":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#
-        var f16 = Data(); withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { f16.append(contentsOf: $0) }
-        f16.append(contentsOf: Array(header.utf8) + [0, 0, 0, 0])
+        let f16 = crafted(header: #"{"t":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, dataBytes: 4)
         XCTAssertThrowsError(try SafetensorsFile(data: f16)) { XCTAssertTrue("\($0)".contains("F16")) }
         XCTAssertThrowsError(try SafetensorsFile(contentsOf: folder.appendingPathComponent("missing.safetensors"))) {
             XCTAssertEqual($0 as? ModelFileError, .notFound(self.folder.appendingPathComponent("missing.safetensors").path))
         }
+    }
+
+    /// A file of `header` followed by `dataBytes` zero bytes of tensor data.
+    func crafted(header: String, dataBytes: Int) -> Data {
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+        return data + Data(header.utf8) + Data(count: dataBytes)
+    }
+
+    /// Shapes whose product overflows Int, or merely exceeds the data, are refused before any
+    /// arithmetic or allocation on them.
+    func testShapesLargerThanTheFileAreRefused() throws {
+        let shapes = ["[4611686018427387904, 4]", "[9223372036854775807]", "[2147483648, 2147483648, 4]",
+                      "[3037000500, 3037000500]", "[5]", "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3]"]
+        for shape in shapes {
+            let data = crafted(header: #"{"t":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,8]}}"#, dataBytes: 8)
+            XCTAssertThrowsError(try SafetensorsFile(data: data, path: "big.safetensors"), shape) { error in
+                XCTAssertTrue("\(error)".contains("big.safetensors") && "\(error)".contains("tensor 't'"), "\(shape): \(error)")
+            }
+        }
+        // Byte counts whose arithmetic would overflow, and shapes that are not whole numbers.
+        for entry in [#""shape":[2305843009213693952],"data_offsets":[0,9223372036854775807]"#,
+                      #""shape":[1e30],"data_offsets":[0,8]"#, #""shape":[2.5],"data_offsets":[0,8]"#,
+                      #""shape":[2],"data_offsets":[-8,0]"#] {
+            let data = crafted(header: #"{"t":{"dtype":"F32","# + entry + "}}", dataBytes: 8)
+            XCTAssertThrowsError(try SafetensorsFile(data: data, path: "big.safetensors"), entry)
+        }
+        // Zero-sized dimensions hold nothing, whatever the others claim, and a fitting shape loads.
+        let empty = crafted(header: #"{"t":{"dtype":"F32","shape":[9223372036854775807, 2, 0],"data_offsets":[0,0]}}"#, dataBytes: 0)
+        XCTAssertEqual(try SafetensorsFile(data: empty).entries["t"]?.values, [])
+        let fits = crafted(header: #"{"t":{"dtype":"F32","shape":[1, 2],"data_offsets":[0,8]}}"#, dataBytes: 8)
+        XCTAssertEqual(try SafetensorsFile(data: fits).entries["t"]?.values, [0, 0])
     }
 
     func testEntryLookupChecksShape() throws {

@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+/// A model file whose header claims sizes no real model has (shapes whose products overflow,
+/// geometry or configs that would allocate without bound) is one error naming the file and the
+/// cause, exit 1, and no output, in every command that loads a model.
+final class HostileModelCLITests: XCTestCase {
+    private let clip = SafetensorsSurgery.defaultModel.deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("clips/s2024-001-pan.mp4").path
+
+    func testOversizedHeadersAreOneErrorNamingTheModelFile() throws {
+        let directory = try scratchDirectory(for: self)
+        let huge = 1 << 62
+        let cases: [(String, (inout SafetensorsSurgery) throws -> Void, String)] = [
+            ("shape", { try $0.edit(tensor: "model.logStepSize", ["shape": [huge, 4]]) }, "tensor 'model.logStepSize' has shape"),
+            ("geometry", { try $0.edit(metadata: "codec", ["frameWidth": huge, "frameHeight": huge, "patchSize": 1]) }, "exceed the limits"),
+            ("width", { try $0.edit(metadata: "config", ["width": 1 << 20]) }, "width 1048576 exceeds"),
+            ("context", { try $0.edit(metadata: "config", ["context": 1_000_000_000]) }, "context 1000000000"),
+        ]
+        for (name, damage, cause) in cases {
+            var surgery = try SafetensorsSurgery()
+            try damage(&surgery)
+            let model = directory.appendingPathComponent("\(name).safetensors").path
+            try surgery.write(to: URL(fileURLWithPath: model))
+            let out = directory.appendingPathComponent("out").path
+            for command in [["predict", clip, "--model", model], ["overlay", clip, "--model", model], ["eval", clip, "--model", model],
+                            ["eval", clip, "--baseline", model]] {
+                let result = try EbtvidProcess.run(command + ["--out", out])
+                XCTAssertEqual(result.status, 1, "\(name), \(command[0]): \(result.stderr)")
+                XCTAssertEqual(result.stderrLines.count, 1, "\(name), \(command[0]): \(result.stderr)")
+                let line = result.stderrLines.first ?? ""
+                XCTAssertTrue(line.hasPrefix("error: \(model): not a valid ebtvid model: ") && line.contains(cause), "\(name): \(line)")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(name), \(command[0]) left output")
+            }
+        }
+    }
+}
