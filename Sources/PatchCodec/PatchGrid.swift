@@ -68,7 +68,8 @@ public struct PatchGrid: Equatable, Sendable {
         }
     }
 
-    /// The inverse of `gather`: patch vectors in [0, 1] back to RGB24, rounded and clamped.
+    /// The inverse of `gather`: patch vectors in [0, 1] back to RGB24, rounded and clamped (NaN,
+    /// which a corrupt codec can make of finite codes, to 0: converting it would trap).
     public func scatter(patches: UnsafeBufferPointer<Float>, frameCount: Int, into rgb: UnsafeMutableBufferPointer<UInt8>) {
         precondition(rgb.count >= frameCount * frameByteCount && patches.count >= frameCount * patchCount * patchDimension)
         let p = patchSize, rowBytes = p * 3
@@ -81,7 +82,7 @@ public struct PatchGrid: Equatable, Sendable {
                     let dst = frameBase + ((py * p + y) * frameWidth + px * p) * 3
                     for i in 0..<rowBytes {
                         let v = patches[src + i] * 255 + 0.5
-                        rgb[dst + i] = UInt8(min(max(v, 0), 255))
+                        rgb[dst + i] = v >= 255 ? 255 : v > 0 ? UInt8(v) : 0
                     }
                     src += rowBytes
                 }

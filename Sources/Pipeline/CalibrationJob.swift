@@ -127,8 +127,8 @@ public enum CalibrationJob {
         let frameBytes = codec.grid.frameByteCount
         func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
         let references = targets.map { t in predictor.reference(after: [frame(Swift.max(t - 2, 0)), frame(t - 1)]) }
-        let batch = predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
-                                          options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch
+        let batch = try PredictError.naming(clip) { try predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
+                                                                               options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch }
         let guesses = predictor.usesGuesses
             ? FirstGuesses(positions: [context], values: Tensor(shape: [count, 1, e], scalars: codec.encode(rgb: references.flatMap { $0 }, frameCount: count)))
             : nil

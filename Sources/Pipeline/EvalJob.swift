@@ -153,7 +153,7 @@ public struct EvalJob {
             }
             var result: ClipEvaluation
             do {
-                result = try evaluate(clip, request: request)
+                result = try PredictError.naming(clip) { try evaluate(clip, request: request) }
             } catch {
                 if request.failFast { throw error }
                 result = ClipEvaluation(clip: clip.relativePath, error: "\(error)")
@@ -228,7 +228,7 @@ public struct EvalJob {
                     windows += ownEmbeddings[((t - context) * width)..<(t * width)]
                     actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
                 }
-                let (batch, decoded) = predictor.predictNext(
+                let (batch, decoded) = try predictor.predictNext(
                     contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
                     references: chunk.map { t in predictor.reference(after: [frame(max(t - 2, 0)), frame(t - 1)]) },
                     actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
@@ -307,7 +307,7 @@ public struct EvalJob {
             let predictor = PixelPredictor(network: model.network, codec: codec)
             for s in starts {
                 let history = (s - context..<s).map { Array(embedding($0)) }
-                let rollout = predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
+                let rollout = try predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
                 let last = frame(s - 1)
                 for (k, step) in rollout.enumerated() {
                     modelPSNR[k] += PSNR.between(step.pixels, frame(s + k))

@@ -66,12 +66,20 @@ public struct PredictResult {
 public enum PredictError: Error, CustomStringConvertible {
     case tooShort(String, frames: Int)
     case invalid(String)
+    /// The model's numbers overflowed on this clip.
+    case nonFinite(String, NonFiniteOutput)
 
     public var description: String {
         switch self {
         case .tooShort(let path, let frames): return "\(path): only \(frames) frame(s); prediction needs at least 2"
         case .invalid(let why): return why
+        case .nonFinite(let path, let output): return "\(path): \(output)"
         }
+    }
+
+    /// Runs `body`, the work on `clip`, so that a non-finite prediction names the clip it happened on.
+    static func naming<T>(_ clip: URL, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as NonFiniteOutput { throw PredictError.nonFinite(clip.relativePath, error) }
     }
 }
 
@@ -100,8 +108,10 @@ public struct PredictJob {
         let contextFrames = Array(window[..<contextCount])
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
-        let rollout = PixelPredictor(network: model.network, codec: codec)
-            .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+        let rollout = try PredictError.naming(request.clip) {
+            try PixelPredictor(network: model.network, codec: codec)
+                .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+        }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
         var records: [PredictedFrame] = []
