@@ -14,7 +14,7 @@ public struct NonFiniteOutput: Error, CustomStringConvertible, Equatable {
     }
 
     /// Throws when any of `values` is NaN or infinite.
-    static func check<C: Collection>(_ values: C, _ quantity: String) throws where C.Element == Float {
+    public static func check<C: Collection>(_ values: C, _ quantity: String) throws where C.Element == Float {
         guard values.allSatisfy(\.isFinite) else { throw NonFiniteOutput(quantity) }
     }
 }

@@ -95,6 +95,25 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertNotEqual(energies[0], energies[1], "the level was refitted, so energies move")
     }
 
+    /// A model whose predictions are not numbers is refused with the cause, and a model already
+    /// at --out is left as it was: nothing full of NaN is written.
+    func testAModelPredictingNaNIsRefusedAndOutIsUntouched() throws {
+        let directory = try scratchDirectory(for: self)
+        var surgery = try SafetensorsSurgery()
+        try surgery.fill(tensor: "model.logStepSize", with: 80)
+        let model = directory.appendingPathComponent("step.safetensors")
+        try surgery.write(to: model)
+        let out = directory.appendingPathComponent("calibrated.safetensors")
+        try Data("an earlier model".utf8).write(to: out)
+        let result = try EbtvidProcess.run(["calibrate", clips, "--model", model.path, "--windows-per-clip", "2", "--out", out.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let errors = result.stderrLines.filter { $0.hasPrefix("error: ") }
+        XCTAssertEqual(errors.count, 1, result.stderr)
+        XCTAssertTrue(errors.first?.contains("not a finite number") ?? false, result.stderr)
+        XCTAssertEqual(try Data(contentsOf: out), Data("an earlier model".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["calibrated.safetensors", "step.safetensors"])
+    }
+
     func testMissingInputIsOneErrorAndNoFile() throws {
         let directory = try scratchDirectory(for: self)
         let model = directory.appendingPathComponent("calibrated.safetensors").path
