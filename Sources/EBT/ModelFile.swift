@@ -35,6 +35,8 @@ public struct ModelFile {
     /// A checkpoint's optimiser and random-stream state, for `train --resume`; nil in a finished
     /// model (calibration drops it).
     public var training: TrainingState?
+    /// Whether the file it was read from stored no checksums, so its weights are unverified.
+    public var loadedWithoutChecksums = false
 
     public init(network: Network, codec: PatchCodec, notes: [String: String] = [:], training: TrainingState? = nil) {
         self.network = network
@@ -146,5 +148,6 @@ public struct ModelFile {
                                      samplerState: counters.samplerState, trainerState: counters.trainerState)
         }
         notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
+        loadedWithoutChecksums = file.loadedWithoutChecksums
     }
 }

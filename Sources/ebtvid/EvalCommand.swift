@@ -74,7 +74,7 @@ struct EvalCommand: ParsableCommand {
         let began = Date()
         let (modelFile, modelPath) = try model.load()
         var request = EvalRequest(inputs: inputs, output: URL(fileURLWithPath: out))
-        request.baseline = try baseline.map { try ModelFile(contentsOf: URL(fileURLWithPath: $0)) }
+        request.baseline = try baseline.map(ModelOption.open)
         request.horizon = horizon
         request.thinkingSteps = think
         request.context = context

@@ -28,8 +28,8 @@ final class HostileModelCLITests: XCTestCase {
                             ["eval", clip, "--baseline", model]] {
                 let result = try EbtvidProcess.run(command + ["--out", out])
                 XCTAssertEqual(result.status, 1, "\(name), \(command[0]): \(result.stderr)")
-                XCTAssertEqual(result.stderrLines.count, 1, "\(name), \(command[0]): \(result.stderr)")
-                let line = result.stderrLines.first ?? ""
+                XCTAssertEqual(result.stderrLinesWithoutNotes.count, 1, "\(name), \(command[0]): \(result.stderr)")
+                let line = result.stderrLinesWithoutNotes.first ?? ""
                 XCTAssertTrue(line.hasPrefix("error: \(model): not a valid ebtvid model: ") && line.contains(cause), "\(name): \(line)")
                 XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(name), \(command[0]) left output")
             }
@@ -46,8 +46,8 @@ final class HostileModelCLITests: XCTestCase {
             let output = directory.appendingPathComponent(out).path
             let result = try EbtvidProcess.run([command, clip, "--model", model, "--out", output])
             XCTAssertEqual(result.status, 1, "\(command): \(result.stderr)")
-            XCTAssertEqual(result.stderrLines.count, 1, "\(command): \(result.stderr)")
-            let line = result.stderrLines.first ?? ""
+            XCTAssertEqual(result.stderrLinesWithoutNotes.count, 1, "\(command): \(result.stderr)")
+            let line = result.stderrLinesWithoutNotes.first ?? ""
             XCTAssertTrue(line.hasPrefix("error: \(clip): the model's ") && line.contains("not a finite number"), "\(command): \(line)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: output), "\(command) left output")
         }

@@ -234,6 +234,24 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// A byte changed in a saved model's weights is caught by the tensor's checksum and named,
+    /// where before it loaded and predicted silently.
+    func testDamagedWeightsAreCaughtByTheirChecksum() throws {
+        let model = ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
+                              codec: try codec(patches: 4, components: 4))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-crc-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.write(to: url)
+        XCTAssertFalse(try ModelFile(contentsOf: url).loadedWithoutChecksums)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 1] ^= 0x01
+        try bytes.write(to: url)
+        let last = try XCTUnwrap(try model.safetensors().entries.keys.max())
+        XCTAssertThrowsError(try ModelFile(contentsOf: url)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): not a valid ebtvid model: tensor '\(last)' does not match its checksum: its data is damaged")
+        }
+    }
+
     /// A hostile file's metadata may claim any sizes: geometry whose products overflow and configs
     /// that would allocate without bound are refused, naming the file, before anything is built.
     func testOversizedGeometryAndConfigsAreRefusedNamingTheFile() throws {
