@@ -26,6 +26,14 @@ public struct EvalRequest {
         self.inputs = inputs
         self.output = output
     }
+
+    /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
+    /// eval's flag values, which the command reports as a usage error.
+    public var problem: String? {
+        if inputs.isEmpty { return "give at least one clip or folder" }
+        return RequestChecks.range("--horizon", horizon, 1...256) ?? thinkingSteps.flatMap { RequestChecks.range("--think", $0, 0...1000) }
+            ?? RequestChecks.context(context) ?? RequestChecks.range("--samples", samples, 1...64) ?? RequestChecks.tolerance(tolerance)
+    }
 }
 
 /// Image quality of one predictor over a clip's evaluated frames.
@@ -137,7 +145,7 @@ public struct EvalJob {
     /// Evaluates every clip not already done, reporting each as it finishes; returns all clips'
     /// results (old and new). A failing clip is recorded with its error unless `failFast`.
     public func run(_ request: EvalRequest, progress: (Int, Int, ClipEvaluation, Bool) -> Void = { _, _, _, _ in }) throws -> [ClipEvaluation] {
-        guard request.horizon >= 1 && request.horizon <= 256 else { throw PredictError.invalid("horizon must be between 1 and 256") }
+        if let problem = request.problem { throw PredictError.invalid(problem) }
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
         let store = request.output.appendingPathComponent("clips")

@@ -17,6 +17,13 @@ public struct OverlayRequest {
         self.clip = clip
         self.output = output
     }
+
+    /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
+    /// overlay's flag values, which the command reports as a usage error.
+    public var problem: String? {
+        if !(64...1024).contains(size) || size % 2 != 0 { return "--size must be an even number from 64 to 1024, got \(size)" }
+        return RequestChecks.context(context)
+    }
 }
 
 public struct OverlayResult {
@@ -40,11 +47,10 @@ public struct OverlayJob {
     public init(model: ModelFile) { self.model = model }
 
     public func run(_ request: OverlayRequest) throws -> OverlayResult {
-        guard (64...1024).contains(request.size), request.size % 2 == 0 else { throw PredictError.invalid("size must be an even number from 64 to 1024") }
+        if let problem = request.problem { throw PredictError.invalid(problem) }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
         let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
         let context = request.context ?? model.network.config.context
-        guard context >= 1 else { throw PredictError.invalid("context must be at least 1 frame") }
 
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
