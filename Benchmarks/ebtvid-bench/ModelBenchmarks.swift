@@ -76,7 +76,7 @@ func runModelBenchmarks() throws {
     }
 
     let model = EnergyModel(defaultRecipe(), using: &generator)
-    report("predict_next_frame_ms", predictionMilliseconds(model, runs: predictions, using: &generator), decimals: 2)
+    report("predict_next_frame_ms", try predictionMilliseconds(model, runs: predictions, using: &generator), decimals: 2)
 }
 
 /// The default model's configuration (`make default-model`'s MODEL_TRAIN), at `size`.
@@ -147,15 +147,15 @@ private func predictionInputs(_ model: EnergyModel, using generator: inout Seede
 
 /// Median time of one next-frame prediction (16-frame context, a first guess, 8 thinking steps) on
 /// the default working grid over `runs` runs.
-private func predictionMilliseconds(_ model: EnergyModel, runs: Int, using generator: inout SeededGenerator) -> Double {
+private func predictionMilliseconds(_ model: EnergyModel, runs: Int, using generator: inout SeededGenerator) throws -> Double {
     let predictor = Predictor(network: .ebt(model))
     let (context, guess) = predictionInputs(model, using: &generator)
     let options = PredictionOptions(thinkingSteps: 8)
-    _ = predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
+    _ = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
     var times: [Double] = []
     for _ in 0..<runs {
         let begin = DispatchTime.now().uptimeNanoseconds
-        _ = predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
+        _ = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
         times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
     }
     return times.sorted()[times.count / 2]
@@ -206,7 +206,7 @@ func runModelProfile() throws {
         var last: Float = 0
         let predictions = environment["EBTVID_PROFILE_PREDICTIONS"].flatMap { Int($0) } ?? 10
         for _ in 0..<predictions {
-            last = predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options).energy ?? 0
+            last = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options).energy ?? 0
         }
         print("final energy: \(last)")
     }

@@ -41,14 +41,17 @@ public struct LevelCalibration {
         rows += targets.count
     }
 
-    /// The read-out's scale s and the feature weights a.
-    public func solve() -> (readoutScale: Float, featureWeights: [Float]) {
+    /// The read-out's scale s and the feature weights a. Throws `NonFiniteOutput` when they are
+    /// not finite numbers (errors or read-outs of a corrupt model far outside Float's range), so
+    /// that no model full of NaN is written.
+    public func solve() throws -> (readoutScale: Float, featureWeights: [Float]) {
         precondition(rows > 0, "calibration needs at least one patch")
         let m = Self.columns
         var g = gram
         // A column that never varied (say, every clip was still) gets weight zero, not a NaN.
         for j in 0..<m { g[j * m + j] += 1e-9 * Swift.max(g[j * m + j], 1) }
         let solution = Cholesky(g, size: m).solve(moment).map { Float($0) }
+        try NonFiniteOutput.check(solution, "fitted energy level")
         return (solution[0], Array(solution[1...]))
     }
 }

@@ -87,6 +87,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.workingLongSide = workingLongSide
     }
 
+    /// Bounds on what a config may ask for, well above any model trained here: a model file's config
+    /// is read before its weights, and must not make the loader allocate without limit.
+    public static let maxWidth = 4096, maxLayers = 64, maxHiddenSize = 16384, maxContext = 1024, maxThinkingSteps = 64
+
+    /// A lower bound on the weights the backbone stores (every block holds at least a width² and a
+    /// width × hidden matrix), without building it: a file must hold at least this many values.
+    public var minimumWeightCount: Int { layers * width * (width + hiddenSize) }
+
     /// Why this configuration cannot be built, or nil.
     public var problem: String? {
         if embeddingSize < 1 || patchCount < 1 || embeddingSize % patchCount != 0 {
@@ -95,10 +103,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if width < 1 || heads < 1 || width % heads != 0 || (width / heads) % 2 != 0 {
             return "width \(width) must split into \(heads) heads of even size"
         }
+        if width > Self.maxWidth { return "width \(width) exceeds \(Self.maxWidth)" }
         if layers < 1 || hiddenSize < 1 { return "layers and hidden size must be positive" }
-        if context < 1 { return "context must be at least 1 frame" }
-        if thinkingSteps < 1 { return "thinking steps must be at least 1" }
-        if !(initialStepSize > 0) { return "initial step size must be positive" }
+        if layers > Self.maxLayers || hiddenSize > Self.maxHiddenSize {
+            return "\(layers) layers of hidden size \(hiddenSize) exceed \(Self.maxLayers) layers or hidden size \(Self.maxHiddenSize)"
+        }
+        if context < 1 || context > Self.maxContext { return "context \(context) must be between 1 and \(Self.maxContext) frames" }
+        if thinkingSteps < 1 || thinkingSteps > Self.maxThinkingSteps {
+            return "thinking steps \(thinkingSteps) must be between 1 and \(Self.maxThinkingSteps)"
+        }
+        if !(initialStepSize > 0 && initialStepSize.isFinite) { return "initial step size must be a positive number, got \(initialStepSize)" }
         if let patchColumns, patchColumns < 1 || patchCount % patchColumns != 0 {
             return "\(patchCount) patches do not fill rows of \(patchColumns)"
         }

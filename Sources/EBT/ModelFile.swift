@@ -35,6 +35,8 @@ public struct ModelFile {
     /// A checkpoint's optimiser and random-stream state, for `train --resume`; nil in a finished
     /// model (calibration drops it).
     public var training: TrainingState?
+    /// Whether the file it was read from stored no checksums, so its weights are unverified.
+    public var loadedWithoutChecksums = false
 
     public init(network: Network, codec: PatchCodec, notes: [String: String] = [:], training: TrainingState? = nil) {
         self.network = network
@@ -93,6 +95,10 @@ public struct ModelFile {
             throw corrupt("missing or unreadable model config")
         }
         if let problem = config.problem { throw corrupt("config is invalid: \(problem)") }
+        let storedWeights = file.entries.reduce(0) { $0 + ($1.key.hasPrefix("model.") ? $1.value.values.count : 0) }
+        guard config.minimumWeightCount <= storedWeights else {
+            throw corrupt("config asks for \(config.layers) layers of width \(config.width) and hidden size \(config.hiddenSize), more weights than the file's \(storedWeights) hold")
+        }
         guard let geometryText = file.metadata["codec"], let geometry = try? decoder.decode(CodecGeometry.self, from: Data(geometryText.utf8)) else {
             throw corrupt("missing or unreadable codec geometry")
         }
@@ -142,5 +148,6 @@ public struct ModelFile {
                                      samplerState: counters.samplerState, trainerState: counters.trainerState)
         }
         notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
+        loadedWithoutChecksums = file.loadedWithoutChecksums
     }
 }

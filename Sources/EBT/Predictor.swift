@@ -56,10 +56,13 @@ public struct Predictor {
     /// The next frame after `frames` ([count, patches·components] values, oldest first; only the
     /// last `config.context` are used) laid out in `layout` (nil: the grid the model was trained on).
     /// `guess` is the first guess for the next frame (`ThinkingStart.motion`), if the model uses one.
+    /// Throws `NonFiniteOutput` when the context, the guess or anything predicted is not finite.
     public func predictNext(after frames: [[Float]], layout: PatchLayout? = nil, guess: [Float]? = nil,
-                            options: PredictionOptions) -> FramePrediction {
+                            options: PredictionOptions) throws -> FramePrediction {
         precondition(!frames.isEmpty, "prediction needs at least one context frame")
         let recent = Array(frames.suffix(config.context))
+        try NonFiniteOutput.check(recent.joined(), "encoding of the context")
+        try NonFiniteOutput.check(guess ?? [], "encoding of the first guess")
         let layout = layout ?? config.trainingLayout, e = recent[0].count
         let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
         let guesses = guess.map { Tensor(shape: [1, 1, e], scalars: $0) }
@@ -69,18 +72,19 @@ public struct Predictor {
                 model(context, layout: layout, guesses: guesses.map { concat([context.sliced(axis: 1, 1..<recent.count), $0], axis: 1) })
                     .sliced(axis: 1, (recent.count - 1)..<recent.count)
             }
-            return FramePrediction(embedding: next.scalars, energyTrace: [], patchEnergies: [], patchSpread: [])
+            return try FramePrediction(embedding: next.scalars, energyTrace: [], patchEnergies: [], patchSpread: []).checkedFinite()
         case .ebt(let model):
-            return think(model, context: context, layout: layout,
-                         guesses: guesses.map { FirstGuesses(positions: [recent.count], values: $0) }, options: options)
+            return try think(model, context: context, layout: layout,
+                             guesses: guesses.map { FirstGuesses(positions: [recent.count], values: $0) }, options: options).checkedFinite()
         }
     }
 
     /// The energy the model gives to a *known* next frame: high when the frame surprises it.
     public func energy(of candidate: [Float], after frames: [[Float]], layout: PatchLayout? = nil,
-                       guess: [Float]? = nil) -> (energy: Float, patchEnergies: [Float])? {
+                       guess: [Float]? = nil) throws -> (energy: Float, patchEnergies: [Float])? {
         guard case .ebt(let model) = network else { return nil }
         let recent = Array(frames.suffix(config.context))
+        try NonFiniteOutput.check(recent.joined() + candidate + (guess ?? []), "encoding of the frames")
         let layout = layout ?? config.trainingLayout, e = candidate.count
         let context = Tensor(shape: [1, recent.count, e], scalars: recent.flatMap { $0 })
         let terms = withParametersFrozen {
@@ -91,7 +95,10 @@ public struct Predictor {
                                     })).scalars
             }
         }
-        return (terms.reduce(0, +), terms)
+        try NonFiniteOutput.check(terms, "per-patch energy")
+        let total = terms.reduce(0, +)
+        try NonFiniteOutput.check([total], "energy")
+        return (total, terms)
     }
 
     func think(_ model: EnergyModel, context frames: Tensor, layout: PatchLayout, guesses: FirstGuesses?,
@@ -210,9 +217,13 @@ extension Predictor {
     /// Predicts the frame after each context in `contexts` [count, length, embedding]; with `actual`
     /// [count, embedding], also scores the frames that really came next.
     /// `guesses` [count, embedding] are the first guesses for those frames, if the model uses them.
+    /// Throws `NonFiniteOutput` when an input or anything predicted is not finite.
     public func predictNext(contexts: Tensor, actual: Tensor?, guesses: Tensor? = nil, layout: PatchLayout? = nil,
-                            options: PredictionOptions) -> BatchPrediction {
+                            options: PredictionOptions) throws -> BatchPrediction {
         let (count, length, e) = (contexts.shape[0], contexts.shape[1], contexts.shape[2])
+        try NonFiniteOutput.check(contexts.scalars, "encoding of the context")
+        try NonFiniteOutput.check(actual?.scalars ?? [], "encoding of the actual frames")
+        try NonFiniteOutput.check(guesses?.scalars ?? [], "encoding of the first guesses")
         let layout = layout ?? config.trainingLayout
         let guessed = guesses?.reshaped([count, 1, e])
         switch network {
@@ -221,12 +232,12 @@ extension Predictor {
                 model(contexts, layout: layout, guesses: guessed.map { concat([contexts.sliced(axis: 1, 1..<length), $0], axis: 1) })
                     .sliced(axis: 1, (length - 1)..<length).reshaped([count, e])
             }
-            return BatchPrediction(predictions: next, energies: [], surpriseEnergies: [])
+            return try BatchPrediction(predictions: next, energies: [], surpriseEnergies: []).checkedFinite()
         case .ebt(let model):
             let thought = thinkBatch(model, contexts: contexts, guesses: guesses, actual: actual, layout: layout, options: options)
             var batch = thought.batch
             if options.samples > 1 { batch.samplePredictions = thought.samplePredictions }
-            return batch
+            return try batch.checkedFinite()
         }
     }
 }

@@ -3,51 +3,67 @@ import Foundation
 /// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each tensor's
 /// dtype, shape and byte range, then the raw little-endian data. Python's `safetensors` opens what
 /// this writes; the loader checks every offset and shape so a damaged file is an error, not a crash.
+/// Damage inside the data leaves offsets and shapes intact, so the writer also stores each tensor's
+/// CRC-32 in the metadata (`crc32.NAME`, eight hex digits, Python's `zlib.crc32` of its bytes)
+/// and the loader checks it.
 public struct SafetensorsFile {
     /// One stored Float32 array.
     public struct Entry: Equatable {
         public var shape: [Int]
         public var values: [Float]
         public init(shape: [Int], values: [Float]) {
-            precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+            precondition(SafetensorsFile.valueCount(shape, atMost: values.count) == values.count, "shape \(shape) does not hold \(values.count) values")
             self.shape = shape
             self.values = values
         }
     }
 
-    /// Free-form string pairs stored under `__metadata__` (the model config lives here).
+    /// Free-form string pairs stored under `__metadata__` (the model config lives here); the
+    /// checksums are kept apart from them.
     public var metadata: [String: String]
     public var entries: [String: Entry]
+    /// Whether the file as read stored no checksums (it was written before they existed), so its
+    /// tensors are loaded unverified.
+    public private(set) var loadedWithoutChecksums = false
+
+    /// The metadata key prefix of a tensor's checksum.
+    static let checksumPrefix = "crc32."
 
     public init(metadata: [String: String] = [:], entries: [String: Entry] = [:]) {
         self.metadata = metadata
         self.entries = entries
     }
 
-    /// Serialises the whole file; tensors are laid out in name order so equal content gives equal bytes.
+    /// Serialises the whole file with each tensor's checksum; tensors are laid out in name order so
+    /// equal content gives equal bytes.
     public func encoded() throws -> Data {
         var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var offset = 0
-        let names = entries.keys.sorted()
-        for name in names {
-            let entry = entries[name]!
-            let bytes = entry.values.count * 4
-            header[name] = ["dtype": "F32", "shape": entry.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
-            offset += bytes
+        var stored = metadata
+        var body = Data(capacity: entries.values.reduce(0) { $0 + $1.values.count * 4 })
+        for name in entries.keys.sorted() {
+            let begin = body.count
+            entries[name]!.values.withUnsafeBufferPointer { values in
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+            }
+            header[name] = ["dtype": "F32", "shape": entries[name]!.shape, "data_offsets": [begin, body.count]] as [String: Any]
+            stored[Self.checksumPrefix + name] = Self.checksum(of: body, begin..<body.count)
         }
+        if !stored.isEmpty { header["__metadata__"] = stored }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // The format pads the header with spaces so the data starts 8-byte aligned.
         while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
-        var data = Data(capacity: 8 + json.count + offset)
+        var data = Data(capacity: 8 + json.count + body.count)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
-        for name in names {
-            entries[name]!.values.withUnsafeBufferPointer { values in
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            }
-        }
+        data.append(body)
         return data
+    }
+
+    /// The CRC-32 of `data[range]` as stored: eight lowercase hex digits.
+    static func checksum(of data: Data, _ range: Range<Int>) -> String {
+        let value = data.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Writes through a temporary file in the same folder and renames it, so an interrupted save
@@ -88,7 +104,7 @@ public struct SafetensorsFile {
         let body = data.subdata(in: (8 + Int(headerLength))..<data.count)
         var metadata: [String: String] = [:]
         var entries: [String: Entry] = [:]
-        var spans: [(Int, Int)] = []
+        var spans: [String: Range<Int>] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let pairs = value as? [String: String] else { throw corrupt("__metadata__ must map strings to strings") }
@@ -102,7 +118,9 @@ public struct SafetensorsFile {
             guard dtype == "F32" else { throw corrupt("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw corrupt("tensor '\(name)' has a negative dimension") }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1, *)
+            guard let count = Self.valueCount(shape, atMost: body.count / 4) else {
+                throw corrupt("tensor '\(name)' has shape \(shape), more values than the file's \(body.count) bytes of data hold")
+            }
             guard begin >= 0, end >= begin, end <= body.count else { throw corrupt("tensor '\(name)' data [\(begin), \(end)) lies outside the file (truncated?)") }
             guard end - begin == count * 4 else { throw corrupt("tensor '\(name)' has \(end - begin) bytes for shape \(shape)") }
             var values = [Float](repeating: 0, count: count)
@@ -112,12 +130,41 @@ public struct SafetensorsFile {
             // Stored little-endian; this is a no-op on x86_64 and arm64 but keeps the format honest.
             for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
             entries[name] = Entry(shape: shape, values: values)
-            spans.append((begin, end))
+            spans[name] = begin..<end
         }
-        spans.sort { $0.0 < $1.0 }
-        for (a, b) in zip(spans, spans.dropFirst()) where b.0 < a.1 { throw corrupt("tensor data ranges overlap") }
-        self.metadata = metadata
+        let sorted = spans.values.sorted { $0.lowerBound < $1.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.lowerBound < a.upperBound { throw corrupt("tensor data ranges overlap") }
+        let checksums = metadata.filter { $0.key.hasPrefix(Self.checksumPrefix) }
+        if checksums.isEmpty {
+            loadedWithoutChecksums = !entries.isEmpty
+        } else {
+            for (name, span) in spans.sorted(by: { $0.key < $1.key }) {
+                guard let stored = checksums[Self.checksumPrefix + name] else {
+                    throw corrupt("tensor '\(name)' has no checksum, though the file's other tensors have")
+                }
+                guard stored.lowercased() == Self.checksum(of: body, span) else {
+                    throw corrupt("tensor '\(name)' does not match its checksum: its data is damaged")
+                }
+            }
+            for key in checksums.keys.sorted() where entries[String(key.dropFirst(Self.checksumPrefix.count))] == nil {
+                throw corrupt("the checksum \(key) names a tensor the file does not hold")
+            }
+        }
+        self.metadata = metadata.filter { !$0.key.hasPrefix(Self.checksumPrefix) }
         self.entries = entries
+    }
+
+    /// The number of values in `shape` (dimensions not negative) when it is at most `limit`, else
+    /// nil: a header can claim any shape, and its product must neither overflow nor exceed the data.
+    static func valueCount(_ shape: [Int], atMost limit: Int) -> Int? {
+        if shape.contains(0) { return 0 }
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= limit else { return nil }
+            count = product
+        }
+        return count
     }
 
     /// The entry called `name` with exactly `shape`, or an error saying what is wrong.

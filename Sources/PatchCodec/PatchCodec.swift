@@ -21,8 +21,9 @@ public struct PatchCodec: Equatable {
         guard k >= 1, k <= d else { throw PatchCodecError.invalidComponents("\(k) is outside 1...\(d)") }
         guard mean.count == d else { throw PatchCodecError.shapeMismatch("mean has \(mean.count) values, expected \(d)") }
         guard basis.count == d * k else { throw PatchCodecError.shapeMismatch("basis has \(basis.count) values, expected \(d)x\(k)") }
-        guard scale.allSatisfy({ $0.isFinite && $0 > 0 }), mean.allSatisfy(\.isFinite), basis.allSatisfy(\.isFinite) else {
-            throw PatchCodecError.shapeMismatch("codec holds non-finite or non-positive values")
+        // Encoding divides by the scale, so a subnormal one (whose inverse is infinite) is refused too.
+        guard scale.allSatisfy({ $0.isNormal && $0 > 0 }), mean.allSatisfy(\.isFinite), basis.allSatisfy(\.isFinite) else {
+            throw PatchCodecError.shapeMismatch("codec holds non-finite values, or scales that are not positive normal numbers")
         }
         self.grid = grid
         self.mean = mean

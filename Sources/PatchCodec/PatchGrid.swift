@@ -8,9 +8,16 @@ public struct PatchGrid: Equatable, Sendable {
     public let frameHeight: Int
     public let patchSize: Int
 
+    /// The largest frame side and patch side a grid may have: no decoder gives larger frames, and
+    /// within them every count below (patches, bytes, patch values) is far from overflowing.
+    public static let maxFrameSide = 16384, maxPatchSize = 64
+
     public init(frameWidth: Int, frameHeight: Int, patchSize: Int) throws {
         guard patchSize > 0, frameWidth > 0, frameHeight > 0 else {
             throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) and patch \(patchSize) must be positive")
+        }
+        guard frameWidth <= Self.maxFrameSide, frameHeight <= Self.maxFrameSide, patchSize <= Self.maxPatchSize else {
+            throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) and patch \(patchSize) exceed the limits of \(Self.maxFrameSide) and \(Self.maxPatchSize) pixels")
         }
         guard frameWidth % patchSize == 0, frameHeight % patchSize == 0 else {
             throw PatchCodecError.invalidGeometry("frame \(frameWidth)x\(frameHeight) is not a multiple of the patch size \(patchSize)")
@@ -61,7 +68,8 @@ public struct PatchGrid: Equatable, Sendable {
         }
     }
 
-    /// The inverse of `gather`: patch vectors in [0, 1] back to RGB24, rounded and clamped.
+    /// The inverse of `gather`: patch vectors in [0, 1] back to RGB24, rounded and clamped (NaN,
+    /// which a corrupt codec can make of finite codes, to 0: converting it would trap).
     public func scatter(patches: UnsafeBufferPointer<Float>, frameCount: Int, into rgb: UnsafeMutableBufferPointer<UInt8>) {
         precondition(rgb.count >= frameCount * frameByteCount && patches.count >= frameCount * patchCount * patchDimension)
         let p = patchSize, rowBytes = p * 3
@@ -74,7 +82,7 @@ public struct PatchGrid: Equatable, Sendable {
                     let dst = frameBase + ((py * p + y) * frameWidth + px * p) * 3
                     for i in 0..<rowBytes {
                         let v = patches[src + i] * 255 + 0.5
-                        rgb[dst + i] = UInt8(min(max(v, 0), 255))
+                        rgb[dst + i] = v >= 255 ? 255 : v > 0 ? UInt8(v) : 0
                     }
                     src += rowBytes
                 }

@@ -49,8 +49,9 @@ public enum CalibrationJob {
         for (index, clip) in clips.enumerated() {
             progress(index, clips.count)
             do {
-                let samples = try Self.samples(of: clip, model: model, codec: WorkingFrames.codec(for: clip, model: request.model),
-                                               windows: request.windowsPerClip)
+                let samples = try PredictError.naming(clip) {
+                    try Self.samples(of: clip, model: model, codec: WorkingFrames.codec(for: clip, model: request.model), windows: request.windowsPerClip)
+                }
                 result.clips += 1
                 if index % request.heldOutEvery == request.heldOutEvery - 1 {
                     heldOut += samples
@@ -67,9 +68,10 @@ public enum CalibrationJob {
         }
         progress(clips.count, clips.count)
         guard result.fittedFrames > 0 else {
-            throw PredictError.invalid("no clip outside the held-out ones gave a prediction to calibrate on (\(result.failed.count) failed, \(heldOut.count) frames held out)")
+            let first = result.failed.first.map { "; the first: \($0.reason)" } ?? ""
+            throw PredictError.invalid("no clip outside the held-out ones gave a prediction to calibrate on (\(result.failed.count) failed, \(heldOut.count) frames held out)" + first)
         }
-        let level = fit.solve()
+        let level = try fit.solve()
         let calibrated = model.withLevel(readoutScale: level.readoutScale, featureWeights: level.featureWeights)
         result.readoutScale = level.readoutScale
         result.model.network = .ebt(calibrated)
@@ -127,8 +129,8 @@ public enum CalibrationJob {
         let frameBytes = codec.grid.frameByteCount
         func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
         let references = targets.map { t in predictor.reference(after: [frame(Swift.max(t - 2, 0)), frame(t - 1)]) }
-        let batch = predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
-                                          options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch
+        let batch = try predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
+                                              options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch
         let guesses = predictor.usesGuesses
             ? FirstGuesses(positions: [context], values: Tensor(shape: [count, 1, e], scalars: codec.encode(rgb: references.flatMap { $0 }, frameCount: count)))
             : nil
@@ -139,6 +141,10 @@ public enum CalibrationJob {
             let bowl = model.bowl(of: model.corrections(predictions, states: state, at: [context], context: observed))
             return (model.energyHead(state).scalars, bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)
         }
+        // What the fit sums must be numbers, or the level it solves for is not one.
+        try NonFiniteOutput.check(readout, "energy read-out")
+        try NonFiniteOutput.check(bowl, "energy bowl")
+        try NonFiniteOutput.check(features, "level features")
         let predicted = batch.predictions.scalars
         let values = e / patches, f = LevelFeatures.count
         return (0..<count).map { n in

@@ -26,6 +26,14 @@ public struct EvalRequest {
         self.inputs = inputs
         self.output = output
     }
+
+    /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
+    /// eval's flag values, which the command reports as a usage error.
+    public var problem: String? {
+        if inputs.isEmpty { return "give at least one clip or folder" }
+        return RequestChecks.range("--horizon", horizon, 1...256) ?? thinkingSteps.flatMap { RequestChecks.range("--think", $0, 0...1000) }
+            ?? RequestChecks.context(context) ?? RequestChecks.range("--samples", samples, 1...64) ?? RequestChecks.tolerance(tolerance)
+    }
 }
 
 /// Image quality of one predictor over a clip's evaluated frames.
@@ -138,7 +146,7 @@ public struct EvalJob {
     /// Evaluates every clip not already done, reporting each as it finishes; returns all clips'
     /// results (old and new). A failing clip is recorded with its error unless `failFast`.
     public func run(_ request: EvalRequest, progress: (Int, Int, ClipEvaluation, Bool) -> Void = { _, _, _, _ in }) throws -> [ClipEvaluation] {
-        guard request.horizon >= 1 && request.horizon <= 256 else { throw PredictError.invalid("horizon must be between 1 and 256") }
+        if let problem = request.problem { throw PredictError.invalid(problem) }
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
         let store = request.output.appendingPathComponent("clips")
@@ -154,7 +162,7 @@ public struct EvalJob {
             }
             var result: ClipEvaluation
             do {
-                result = try evaluate(clip, request: request)
+                result = try PredictError.naming(clip) { try evaluate(clip, request: request) }
             } catch {
                 if request.failFast { throw error }
                 result = ClipEvaluation(clip: clip.relativePath, error: "\(error)")
@@ -229,7 +237,7 @@ public struct EvalJob {
                     windows += ownEmbeddings[((t - context) * width)..<(t * width)]
                     actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
                 }
-                let (batch, decoded) = predictor.predictNext(
+                let (batch, decoded) = try predictor.predictNext(
                     contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
                     references: chunk.map { t in predictor.reference(after: [frame(max(t - 2, 0)), frame(t - 1)]) },
                     actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
@@ -308,7 +316,7 @@ public struct EvalJob {
             let predictor = PixelPredictor(network: model.network, codec: codec)
             for s in starts {
                 let history = (s - context..<s).map { Array(embedding($0)) }
-                let rollout = predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
+                let rollout = try predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
                 let last = frame(s - 1)
                 for (k, step) in rollout.enumerated() {
                     modelPSNR[k] += PSNR.between(step.pixels, frame(s + k))

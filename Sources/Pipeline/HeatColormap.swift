@@ -5,7 +5,7 @@ public enum HeatColormap {
 
     /// The colour of `value` in 0...1 (clamped).
     public static func color(_ value: Float) -> (UInt8, UInt8, UInt8) {
-        let v = min(max(value.isFinite ? value : 0, 0), 1) * Float(anchors.count - 1)
+        let v = value.clampedToUnitInterval * Float(anchors.count - 1)
         let i = min(Int(v), anchors.count - 2), f = v - Float(i)
         let (a, b) = (anchors[i], anchors[i + 1])
         return (UInt8(a.0 + (b.0 - a.0) * f), UInt8(a.1 + (b.1 - a.1) * f), UInt8(a.2 + (b.2 - a.2) * f))

@@ -17,6 +17,13 @@ public struct OverlayRequest {
         self.clip = clip
         self.output = output
     }
+
+    /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
+    /// overlay's flag values, which the command reports as a usage error.
+    public var problem: String? {
+        if !(64...1024).contains(size) || size % 2 != 0 { return "--size must be an even number from 64 to 1024, got \(size)" }
+        return RequestChecks.context(context)
+    }
 }
 
 public struct OverlayResult {
@@ -40,11 +47,10 @@ public struct OverlayJob {
     public init(model: ModelFile) { self.model = model }
 
     public func run(_ request: OverlayRequest) throws -> OverlayResult {
-        guard (64...1024).contains(request.size), request.size % 2 == 0 else { throw PredictError.invalid("size must be an even number from 64 to 1024") }
+        if let problem = request.problem { throw PredictError.invalid(problem) }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
         let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
         let context = request.context ?? model.network.config.context
-        guard context >= 1 else { throw PredictError.invalid("context must be at least 1 frame") }
 
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
@@ -55,23 +61,25 @@ public struct OverlayJob {
         var scores = [Double](repeating: 0, count: count)
         let predictor = Predictor(network: model.network)
         let options = PredictionOptions(thinkingSteps: model.network.config.thinkingSteps)
-        func score(_ frames: [Int], history: Int) {
+        func score(_ frames: [Int], history: Int) throws {
             let windows = frames.flatMap { t in clip.embeddings[(t - history)..<t].flatMap { $0 } }
             let actual = frames.flatMap { clip.embeddings[$0] }
             let guesses = usesGuesses ? Tensor(shape: [frames.count, e], scalars: frames.flatMap { clip.guesses[$0] }) : nil
-            let batch = predictor.predictNext(contexts: Tensor(shape: [frames.count, history, e], scalars: windows),
-                                              actual: Tensor(shape: [frames.count, e], scalars: actual), guesses: guesses,
-                                              layout: PatchLayout(grid), options: options)
+            let batch = try PredictError.naming(request.clip) {
+                try predictor.predictNext(contexts: Tensor(shape: [frames.count, history, e], scalars: windows),
+                                          actual: Tensor(shape: [frames.count, e], scalars: actual), guesses: guesses,
+                                          layout: PatchLayout(grid), options: options)
+            }
             for (i, t) in frames.enumerated() {
                 maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])
                 scores[t] = SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i])
             }
         }
         // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
-        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) { score([t], history: t) }
+        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) { try score([t], history: t) }
         let full = Array((context + 1)..<max(count, context + 1))
         for chunkStart in stride(from: 0, to: full.count, by: 64) {
-            score(Array(full[chunkStart..<min(chunkStart + 64, full.count)]), history: context)
+            try score(Array(full[chunkStart..<min(chunkStart + 64, full.count)]), history: context)
         }
         let energies = maps.map { $0.reduce(0, +) }
         // Judged from the third frame on: frames 1 and 2 have too little history to show motion,
@@ -126,9 +134,9 @@ public struct OverlayJob {
             let py = row * grid.rows / height
             for column in 0..<width {
                 let px = column * grid.columns / width
-                let v = (map[py * grid.columns + px] - low) / span
+                let v = ((map[py * grid.columns + px] - low) / span).clampedToUnitInterval
                 let (r, g, b) = HeatColormap.color(v)
-                let alpha = 0.1 + 0.4 * min(max(v, 0), 1)
+                let alpha = 0.1 + 0.4 * v
                 let i = (row * canvas.width + column) * 3
                 canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
                 canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
@@ -145,15 +153,15 @@ public struct OverlayJob {
         for x in 0..<64 { canvas.fill(x: 20 + x, y: top + 4, width: 1, height: 5, color: HeatColormap.color(Float(x) / 63)) }
         PixelFont.draw("HIGH", on: &canvas, x: 88, y: top + 4, scale: 1)
         // Gauge: this frame's surprise score within the clip's range, and its value.
-        let level = t > 0 ? (scores[t] - range.0) / span : 0
+        let level = t > 0 ? ((scores[t] - range.0) / span).clampedToUnitInterval : 0
         canvas.fill(x: 4, y: top + 14, width: size - 8, height: 6, color: (50, 50, 50))
-        canvas.fill(x: 4, y: top + 14, width: Int(Float(size - 8) * min(max(level, 0), 1)), height: 6, color: HeatColormap.color(level))
+        canvas.fill(x: 4, y: top + 14, width: Int(Float(size - 8) * level), height: 6, color: HeatColormap.color(level))
         PixelFont.draw(String(format: "SURPRISE %.2f", t > 0 ? scores[t] : 0), on: &canvas, x: size - 100, y: top + 3, scale: 1)
         // Sparkline of the scores up to now, outliers marked in red.
         let (sparkTop, sparkHeight) = (top + 24, Self.stripHeight - 28)
         let step = Float(size - 8) / Float(max(scores.count - 1, 1))
         for k in 1...max(t, 1) where k < scores.count && k <= t {
-            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * min(max((scores[k] - range.0) / span, 0), 1))
+            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * ((scores[k] - range.0) / span).clampedToUnitInterval)
             let x = 4 + Int(Float(k) * step)
             let color: (UInt8, UInt8, UInt8) = outliers.contains(k) ? (240, 50, 50) : (200, 200, 200)
             canvas.fill(x: x, y: y, width: max(Int(step), 1), height: outliers.contains(k) ? 3 : 1, color: color)

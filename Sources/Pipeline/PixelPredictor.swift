@@ -27,12 +27,12 @@ public struct PixelPredictor {
 
     /// One-step predictions for many contexts at once: `contexts` [count, length, embedding] with
     /// the pixel frame each prediction starts from (`reference`) and, optionally, the actual frames.
-    public func predictNext(contexts: Tensor, references: [[UInt8]], actual: Tensor?, options: PredictionOptions)
+    public func predictNext(contexts: Tensor, references: [[UInt8]], actual: Tensor?, options: PredictionOptions) throws
         -> (batch: BatchPrediction, pixels: [UInt8]) {
         let count = references.count
         let referenceCodes = codec.encode(rgb: references.flatMap { $0 }, frameCount: count)
         let guesses = usesGuesses ? Tensor(shape: [count, codec.embeddingSize], scalars: referenceCodes) : nil
-        let batch = predictor.predictNext(contexts: contexts, actual: actual, guesses: guesses, layout: layout, options: options)
+        let batch = try predictor.predictNext(contexts: contexts, actual: actual, guesses: guesses, layout: layout, options: options)
         let pixels = codec.decode(embeddings: batch.predictions.scalars, frameCount: count, asChangesTo: references.flatMap { $0 },
                                   referenceEmbeddings: referenceCodes)
         return (batch, pixels)
@@ -43,7 +43,7 @@ public struct PixelPredictor {
     /// motion measured between the last two real frames onto the previous prediction, as the
     /// motion baseline's rollout does: predictions are smoother than frames, and motion measured
     /// between them is weaker.
-    public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions)
+    public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions) throws
         -> [(prediction: FramePrediction, pixels: [UInt8])] {
         var (latest, codes) = (frames[frames.count - 1], embeddings)
         let field = usesGuesses && frames.count >= 2
@@ -53,7 +53,7 @@ public struct PixelPredictor {
         for _ in 0..<horizon {
             let reference = field.map { SubpixelMotion.apply($0, to: latest) } ?? latest
             let referenceCodes = codec.encode(rgb: reference, frameCount: 1)
-            let next = predictor.predictNext(after: codes, layout: layout, guess: usesGuesses ? referenceCodes : nil, options: options)
+            let next = try predictor.predictNext(after: codes, layout: layout, guess: usesGuesses ? referenceCodes : nil, options: options)
             let picture = codec.decode(embeddings: next.embedding, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceCodes)
             results.append((next, picture))
             latest = picture

@@ -22,6 +22,15 @@ public struct PredictRequest {
         self.output = output
         self.options = options
     }
+
+    /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
+    /// predict's flag values, which the command reports as a usage error.
+    public var problem: String? {
+        RequestChecks.context(context) ?? RequestChecks.range("--horizon", horizon, 1...1000)
+            ?? RequestChecks.range("--think", options.thinkingSteps, 0...1000) ?? RequestChecks.range("--samples", options.samples, 1...256)
+            ?? RequestChecks.tolerance(options.tolerance) ?? start.flatMap { RequestChecks.range("--start", $0, 0...Int.max) }
+            ?? RequestChecks.range("scale", scale, 1...16)
+    }
 }
 
 /// One predicted frame's record in frames.json / frames.csv.
@@ -66,12 +75,20 @@ public struct PredictResult {
 public enum PredictError: Error, CustomStringConvertible {
     case tooShort(String, frames: Int)
     case invalid(String)
+    /// The model's numbers overflowed on this clip.
+    case nonFinite(String, NonFiniteOutput)
 
     public var description: String {
         switch self {
         case .tooShort(let path, let frames): return "\(path): only \(frames) frame(s); prediction needs at least 2"
         case .invalid(let why): return why
+        case .nonFinite(let path, let output): return "\(path): \(output)"
         }
+    }
+
+    /// Runs `body`, the work on `clip`, so that a non-finite prediction names the clip it happened on.
+    static func naming<T>(_ clip: URL, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as NonFiniteOutput { throw PredictError.nonFinite(clip.relativePath, error) }
     }
 }
 
@@ -84,12 +101,8 @@ public struct PredictJob {
 
     public func run(_ request: PredictRequest) throws -> PredictResult {
         let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
+        if let problem = request.problem { throw PredictError.invalid(problem) }
         let contextLength = request.context ?? model.network.config.context
-        guard contextLength >= 1, contextLength <= 1024 else { throw PredictError.invalid("context must be between 1 and 1024 frames") }
-        guard request.horizon >= 1, request.horizon <= 1000 else { throw PredictError.invalid("horizon must be between 1 and 1000 frames") }
-        guard request.options.thinkingSteps >= 0, request.options.thinkingSteps <= 1000 else { throw PredictError.invalid("think must be between 0 and 1000 steps") }
-        guard request.options.samples >= 1, request.options.samples <= 256 else { throw PredictError.invalid("samples must be between 1 and 256") }
-        guard (1...16).contains(request.scale) else { throw PredictError.invalid("scale must be between 1 and 16") }
 
         // The window: context frames then (when the clip has them) the true next frames.
         let (window, first, fps) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
@@ -100,8 +113,10 @@ public struct PredictJob {
         let contextFrames = Array(window[..<contextCount])
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
-        let rollout = PixelPredictor(network: model.network, codec: codec)
-            .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+        let rollout = try PredictError.naming(request.clip) {
+            try PixelPredictor(network: model.network, codec: codec)
+                .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+        }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
         var records: [PredictedFrame] = []

@@ -75,6 +75,7 @@ public struct TrainingPlan: Sendable {
             if !(weight >= 0 && weight <= 1000) { return "\(name) weight must be between 0 and 1000, got \(weight)" }
         }
         if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
+        if !(initialStepSize > 0 && initialStepSize.isFinite) { return "--alpha (the initial step size) must be a positive number, got \(initialStepSize)" }
         return nil
     }
 }

@@ -53,13 +53,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var shard: String?
 
+    /// Every flag value is checked here, once: the request's own and the workers'. A bad one is a
+    /// usage error.
     func validate() throws {
-        guard !inputs.isEmpty else { throw ValidationError("give at least one clip or folder") }
-        guard horizon >= 1 && horizon <= 256 else { throw ValidationError("--horizon must be between 1 and 256, got \(horizon)") }
-        if let think, think < 0 || think > 1000 { throw ValidationError("--think must be between 0 and 1000, got \(think)") }
-        if let context, context < 1 || context > 1024 { throw ValidationError("--context must be between 1 and 1024, got \(context)") }
-        guard samples >= 1 && samples <= 64 else { throw ValidationError("--samples must be between 1 and 64, got \(samples)") }
-        if let adaptive, !(adaptive >= 0 && adaptive < 1) { throw ValidationError("--adaptive must be in [0, 1), got \(adaptive)") }
+        if let problem = request.problem { throw ValidationError(problem) }
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
         if let shard, parsedShard(shard) == nil { throw ValidationError("--shard must be INDEX/COUNT, got \(shard)") }
     }
@@ -70,11 +67,9 @@ struct EvalCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
-    func run() throws {
-        let began = Date()
-        let (modelFile, modelPath) = try model.load()
+    /// What the flags ask for, but the baseline model, which `run` loads.
+    var request: EvalRequest {
         var request = EvalRequest(inputs: inputs, output: URL(fileURLWithPath: out))
-        request.baseline = try baseline.map { try ModelFile(contentsOf: URL(fileURLWithPath: $0)) }
         request.horizon = horizon
         request.thinkingSteps = think
         request.context = context
@@ -82,6 +77,14 @@ struct EvalCommand: ParsableCommand {
         request.tolerance = adaptive
         request.failFast = failFast
         request.shard = shard.flatMap(parsedShard)
+        return request
+    }
+
+    func run() throws {
+        let began = Date()
+        let (modelFile, modelPath) = try model.load()
+        var request = self.request
+        request.baseline = try baseline.map(ModelOption.open)
         let progress = ProgressLine()
         var evaluated = 0
         if jobs > 1 && shard == nil {

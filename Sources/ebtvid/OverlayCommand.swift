@@ -30,18 +30,23 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: "Output video (.mp4).")
     var out = "outputs/overlay.mp4"
 
+    /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
     func validate() throws {
-        if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
-        guard (64...1024).contains(size) && size % 2 == 0 else { throw ValidationError("--size must be an even number from 64 to 1024, got \(size)") }
+        if let problem = request.problem { throw ValidationError(problem) }
+    }
+
+    /// What the flags ask for.
+    var request: OverlayRequest {
+        var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out))
+        request.context = context
+        request.size = size
+        return request
     }
 
     func run() throws {
         let modelFile = try model.load().file
-        let output = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: output)
-        request.context = context
-        request.size = size
+        let request = self.request
+        try FileManager.default.createDirectory(at: request.output.deletingLastPathComponent(), withIntermediateDirectories: true)
         let result = try OverlayJob(model: modelFile).run(request)
         let outliers = result.outliers.isEmpty ? "none" : result.outliers.map(String.init).joined(separator: ", ")
         print("\(result.energies.count) frames; outlier frames: \(outliers)")

@@ -42,24 +42,26 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out = "outputs/predict"
 
+    /// Every flag value is checked here, once, by the request they make: a bad one is a usage
+    /// error. Without --think the model's own steps are used, which its config bounds.
     func validate() throws {
-        if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
-        guard horizon >= 1 && horizon <= 1000 else { throw ValidationError("--horizon must be between 1 and 1000, got \(horizon)") }
-        if let think, think < 0 || think > 1000 { throw ValidationError("--think must be between 0 and 1000, got \(think)") }
-        guard samples >= 1 && samples <= 256 else { throw ValidationError("--samples must be between 1 and 256, got \(samples)") }
-        if let adaptive, !(adaptive >= 0 && adaptive < 1) { throw ValidationError("--adaptive must be in [0, 1), got \(adaptive)") }
-        if let start, start < 0 { throw ValidationError("--start must be 0 or more, got \(start)") }
+        if let problem = request(modelThinkingSteps: 0).problem { throw ValidationError(problem) }
     }
 
-    func run() throws {
-        let modelFile = try model.load().file
-        var options = PredictionOptions(thinkingSteps: think ?? modelFile.network.config.thinkingSteps, samples: samples, tolerance: adaptive)
+    /// What the flags ask for, thinking `modelThinkingSteps` steps unless --think says otherwise.
+    func request(modelThinkingSteps: Int) -> PredictRequest {
+        var options = PredictionOptions(thinkingSteps: think ?? modelThinkingSteps, samples: samples, tolerance: adaptive)
         options.seed = 0
         var request = PredictRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out), options: options)
         request.context = context
         request.horizon = horizon
         request.start = start
-        let result = try PredictJob(model: modelFile).run(request)
+        return request
+    }
+
+    func run() throws {
+        let modelFile = try model.load().file
+        let result = try PredictJob(model: modelFile).run(request(modelThinkingSteps: modelFile.network.config.thinkingSteps))
 
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
         print("frame   energy     PSNR dB   SSIM    copy-last PSNR")

@@ -91,7 +91,8 @@ struct SynthCommand: ParsableCommand {
                 throw ValidationError("\(flag) must give an even \(name) from 16 to 1024, got \(value)")
             }
         }
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be in (0, 240], got \(fps)") }
+        // The encoder's time base cannot express rates far below one frame a second.
+        guard fps >= 1, fps <= 240 else { throw ValidationError("--fps must be between 1 and 240, got \(fps)") }
         guard cutEvery >= 0 else { throw ValidationError("--cut-every must be 0 or more, got \(cutEvery)") }
         if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be in 0...51, got \(crf)") }
         if kind == .camera, photos == nil {

@@ -89,7 +89,13 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Validate and save every this many steps.")
     var validateEvery = 100
 
-    func run() throws {
+    /// Every flag value is checked here, once, by the plan they make: a bad one is a usage error.
+    func validate() throws {
+        if let problem = plan.problem { throw ValidationError(problem) }
+    }
+
+    /// What the flags ask for.
+    var plan: TrainingPlan {
         var plan = TrainingPlan(inputs: inputs, output: URL(fileURLWithPath: out))
         plan.validation = val.isEmpty ? nil : val
         plan.kind = kind
@@ -114,6 +120,11 @@ struct TrainCommand: ParsableCommand {
         plan.validateEvery = max(validateEvery, 1)
         plan.initialStepSize = alpha
         plan.stepSizeLearningRate = alphaLr
+        return plan
+    }
+
+    func run() throws {
+        let plan = self.plan
         try OutputPath.checkWritable(plan.output)
 
         let session = try TrainingSession(plan: plan)

@@ -18,6 +18,8 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertEqual(predict.status, 0, predict.stderr)
         let text = String(decoding: predict.stdout, as: UTF8.self)
         XCTAssertTrue(text.hasPrefix("model: default (") && text.contains("ebtvid_DefaultModel.resources/default-model.safetensors"), text)
+        // The shipped model predates checksums: it loads, and says its weights are not verified.
+        XCTAssertEqual(predict.stderrLines.filter { $0.hasPrefix("note: ") && $0.contains("stores no checksums") }.count, 1, predict.stderr)
         for name in ["prediction.mp4", "frames.json", "frames.csv", "prediction.npy"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }
@@ -82,6 +84,7 @@ final class CalibrateCommandTests: XCTestCase {
             let predict = try EbtvidProcess.run(["predict", clips + "/s2024-003-bouncing.mp4", "--horizon", "2", "--out", out] + arguments,
                                                 environment: [DefaultModel.environmentVariable: ""])
             XCTAssertEqual(predict.status, 0, predict.stderr)
+            XCTAssertEqual(predict.stderr.contains("stores no checksums"), name == "before", "calibrate writes checksums: \(predict.stderr)")
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/frames.json")))
             frames.append(try XCTUnwrap(json as? [[String: Any]]))
             let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/prediction.npy"))
@@ -93,6 +96,36 @@ final class CalibrateCommandTests: XCTestCase {
         let energies = frames.map { $0.compactMap { $0["energy"] as? Double } }
         XCTAssertEqual(energies[0].count, 2)
         XCTAssertNotEqual(energies[0], energies[1], "the level was refitted, so energies move")
+
+        // A changed byte in the weights it wrote is caught by that tensor's checksum.
+        var surgery = try SafetensorsSurgery(contentsOf: URL(fileURLWithPath: model))
+        let offsets = try XCTUnwrap((surgery.header["model.logStepSize"] as? [String: Any])?["data_offsets"] as? [Int])
+        surgery.data[offsets[0]] ^= 0x01
+        try surgery.write(to: URL(fileURLWithPath: model))
+        let out = directory.appendingPathComponent("damaged").path
+        let damaged = try EbtvidProcess.run(["predict", clips + "/s2024-003-bouncing.mp4", "--model", model, "--out", out])
+        XCTAssertEqual(damaged.status, 1, damaged.stderr)
+        XCTAssertEqual(damaged.stderrLines, ["error: \(model): not a valid ebtvid model: tensor 'model.logStepSize' does not match its checksum: its data is damaged"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A model whose predictions are not numbers is refused with the cause, and a model already
+    /// at --out is left as it was: nothing full of NaN is written.
+    func testAModelPredictingNaNIsRefusedAndOutIsUntouched() throws {
+        let directory = try scratchDirectory(for: self)
+        var surgery = try SafetensorsSurgery()
+        try surgery.fill(tensor: "model.logStepSize", with: 80)
+        let model = directory.appendingPathComponent("step.safetensors")
+        try surgery.write(to: model)
+        let out = directory.appendingPathComponent("calibrated.safetensors")
+        try Data("an earlier model".utf8).write(to: out)
+        let result = try EbtvidProcess.run(["calibrate", clips, "--model", model.path, "--windows-per-clip", "2", "--out", out.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let errors = result.stderrLines.filter { $0.hasPrefix("error: ") }
+        XCTAssertEqual(errors.count, 1, result.stderr)
+        XCTAssertTrue(errors.first?.contains("not a finite number") ?? false, result.stderr)
+        XCTAssertEqual(try Data(contentsOf: out), Data("an earlier model".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["calibrated.safetensors", "step.safetensors"])
     }
 
     func testMissingInputIsOneErrorAndNoFile() throws {
@@ -101,8 +134,8 @@ final class CalibrateCommandTests: XCTestCase {
         let result = try EbtvidProcess.run(["calibrate", directory.appendingPathComponent("nothing-here").path, "--out", model],
                                            environment: [DefaultModel.environmentVariable: ""])
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
-        XCTAssertTrue(result.stderrLines.first?.hasPrefix("error: ") ?? false, result.stderr)
+        XCTAssertEqual(result.stderrLinesWithoutNotes.count, 1, result.stderr)
+        XCTAssertTrue(result.stderrLinesWithoutNotes.first?.hasPrefix("error: ") ?? false, result.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
     }
 }

@@ -8,6 +8,8 @@ struct EbtvidProcess {
         var stdout: Data
         var stderr: String
         var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+        /// stderr without its `note:` lines (such as an old model file's missing checksums).
+        var stderrLinesWithoutNotes: [String] { stderrLines.filter { !$0.hasPrefix("note: ") } }
     }
 
     /// The executable sits next to the test bundle in the build directory (it is a dependency of

@@ -42,6 +42,20 @@ final class TrainPredictCommandTests: XCTestCase {
         XCTAssertTrue(strict.stderr.hasPrefix("error: ") && strict.stderr.contains("broken.mp4"), strict.stderr)
     }
 
+    /// An initial step size that is not a positive number is a bad flag value (exit 64), caught
+    /// before any training starts, not a failed precondition when the model is built.
+    func testAlphaThatIsNotAPositiveNumberIsAUsageError() throws {
+        let directory = try scratchDirectory(for: self)
+        let model = directory.appendingPathComponent("m.safetensors").path
+        for alpha in ["0", "-1", "nan", "inf"] {
+            let result = try EbtvidProcess.run(["train", directory.path, "--out", model, "--steps", "1", "--alpha", alpha])
+            XCTAssertEqual(result.status, 64, "--alpha \(alpha): \(result.stderr)")
+            XCTAssertEqual(result.stderrLines.count, 1, "--alpha \(alpha): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("error: --alpha ") && result.stderr.contains("positive number"), "--alpha \(alpha): \(result.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
+
     func testBadArgumentsGetOneLineAndNoOutput() throws {
         let directory = try scratchDirectory(for: self)
         let model = directory.appendingPathComponent("m.safetensors").path

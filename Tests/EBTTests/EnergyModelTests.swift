@@ -59,19 +59,19 @@ final class EnergyModelTests: XCTestCase {
     /// The per-patch shift is each patch's RMS move from the last context frame; with no thinking
     /// the prediction is the last frame, so every patch's shift is zero, and with thinking the map
     /// is exactly the move of the batched prediction.
-    func testPatchShiftMeasuresHowFarThinkingMovedEachPatch() {
+    func testPatchShiftMeasuresHowFarThinkingMovedEachPatch() throws {
         XCTAssertEqual(Predictor.patchShifts([1, 1, 0, 0, 3, -3, 3, -3], last: [0, 0, 0, 0, 0, 0, 0, 0], patches: 2, embeddingSize: 4),
                        [1, 0, 3, 3])
         let predictor = Predictor(network: .ebt(model()))
         var generator = SeededGenerator(seed: 5)
         let frames = Tensor.randn([1, 6, 16], using: &generator)
         let history = (0..<6).map { Array(frames.scalars[($0 * 16)..<(($0 + 1) * 16)]) }
-        let still = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
+        let still = try predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
         XCTAssertEqual(still.patchShift, [0, 0, 0, 0])
-        let moved = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 3))
+        let moved = try predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 3))
         XCTAssertEqual(moved.patchShift, Predictor.patchShifts(moved.embedding, last: history[5], patches: 4, embeddingSize: 16))
         XCTAssertGreaterThan(moved.patchShift.reduce(0, +), 0)
-        let batch = predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 3))
+        let batch = try predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 3))
         for (a, b) in zip(batch.patchShifts, moved.patchShift) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, b)) }
     }
 
@@ -86,11 +86,11 @@ final class EnergyModelTests: XCTestCase {
         let frames = Tensor.randn([1, 6, 16], using: &generator)
         let history = (0..<6).map { Array(frames.scalars[($0 * 16)..<(($0 + 1) * 16)]) }
         let extrapolated = zip(history[5], history[4]).map { 2 * $0 - $1 }
-        let still = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
+        let still = try predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0))
         for (a, b) in zip(still.embedding, extrapolated) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        let batch = predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 0))
+        let batch = try predictor.predictNext(contexts: frames, actual: nil, options: PredictionOptions(thinkingSteps: 0))
         for (a, b) in zip(batch.predictions.scalars, extrapolated) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        let fromLast = predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0, start: .lastFrame))
+        let fromLast = try predictor.predictNext(after: history, options: PredictionOptions(thinkingSteps: 0, start: .lastFrame))
         XCTAssertEqual(fromLast.embedding, history[5])
 
         let windows = Tensor.randn([2, 7, 16], using: &generator)

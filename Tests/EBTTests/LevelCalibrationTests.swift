@@ -23,7 +23,7 @@ final class LevelCalibrationTests: XCTestCase {
     }
 
     /// Targets made exactly from a known scale and weights are recovered.
-    func testRecoversTheScaleAndWeightsThatMadeTheTargets() {
+    func testRecoversTheScaleAndWeightsThatMadeTheTargets() throws {
         var generator = SeededGenerator(seed: 3)
         let count = 500, f = LevelFeatures.count
         let readout = (0..<count).map { _ in generator.nextNormal() }
@@ -34,18 +34,29 @@ final class LevelCalibrationTests: XCTestCase {
         fit.add(readout: Array(readout[..<200]), features: Array(features[..<(200 * f)]), targets: Array(targets[..<200]))
         fit.add(readout: Array(readout[200...]), features: Array(features[(200 * f)...]), targets: Array(targets[200...]))
         XCTAssertEqual(fit.rows, count)
-        let solved = fit.solve()
+        let solved = try fit.solve()
         XCTAssertEqual(solved.readoutScale, truth.0, accuracy: 1e-4)
         for (a, b) in zip(solved.featureWeights, truth.1) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
     /// A column that never varies gets weight zero instead of poisoning the solve.
-    func testAFeatureThatNeverVariesGetsNoWeight() {
+    func testAFeatureThatNeverVariesGetsNoWeight() throws {
         var fit = LevelCalibration()
         fit.add(readout: [1, 2, 3], features: [Float](repeating: 0, count: 3 * LevelFeatures.count), targets: [2, 4, 6])
-        let solved = fit.solve()
+        let solved = try fit.solve()
         XCTAssertEqual(solved.readoutScale, 2, accuracy: 1e-4)
         XCTAssertEqual(solved.featureWeights, [Float](repeating: 0, count: LevelFeatures.count))
+    }
+
+    /// Errors or read-outs far outside Float's range fit a level that is not a number: refused,
+    /// where it used to be written into the model.
+    func testALevelThatIsNotAFiniteNumberIsRefused() {
+        let zeros = [Float](repeating: 0, count: 2 * LevelFeatures.count)
+        for (readout, targets): ([Float], [Float]) in [([1e-3, 1e-3], [3e38, 3e38]), ([.nan, 1], [1, 1]), ([1, 2], [.infinity, 1])] {
+            var fit = LevelCalibration()
+            fit.add(readout: readout, features: zeros, targets: targets)
+            XCTAssertThrowsError(try fit.solve(), "\(readout) \(targets)") { XCTAssertEqual($0 as? NonFiniteOutput, NonFiniteOutput("fitted energy level")) }
+        }
     }
 
     /// The level moves with the weights exactly as defined, and thinking does not move at all:

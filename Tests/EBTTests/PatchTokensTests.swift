@@ -156,7 +156,7 @@ final class PatchTokensTests: XCTestCase {
     /// The model trained on a 2x2 grid runs on a 3x5 and a 4x4 one, energies and thinking alike,
     /// and a patch whose 3x3 neighbourhood holds the same content (in every frame and in the
     /// candidate) gets the same energy and correction in both grids, wherever it sits.
-    func testOneModelRunsOnAnyGridAndAPatchSeesOnlyItsNeighbourhood() {
+    func testOneModelRunsOnAnyGridAndAPatchSeesOnlyItsNeighbourhood() throws {
         let model = scrambledModel()
         let c = model.config.components
         let small = PatchLayout(rows: 3, columns: 5), square = PatchLayout(rows: 4, columns: 4)
@@ -198,11 +198,11 @@ final class PatchTokensTests: XCTestCase {
         // The predictor takes the grid too.
         let predictor = Predictor(network: .ebt(model))
         let history = (0..<5).map { Array(a[($0 * small.patches * c)..<(($0 + 1) * small.patches * c)]) }
-        let next = predictor.predictNext(after: history, layout: small, options: PredictionOptions(thinkingSteps: 2, samples: 2))
+        let next = try predictor.predictNext(after: history, layout: small, options: PredictionOptions(thinkingSteps: 2, samples: 2))
         XCTAssertEqual(next.embedding.count, small.patches * c)
         XCTAssertEqual(next.patchEnergies.count, small.patches)
         XCTAssertEqual(next.patchSpread.count, small.patches)
-        XCTAssertEqual(predictor.energy(of: Array(a[(5 * small.patches * c)...]), after: history, layout: small)?.patchEnergies.count, small.patches)
+        XCTAssertEqual(try predictor.energy(of: Array(a[(5 * small.patches * c)...]), after: history, layout: small)?.patchEnergies.count, small.patches)
     }
 
     /// On a 5x5 grid, changing a patch's codes in every frame, observed and candidate, changes the

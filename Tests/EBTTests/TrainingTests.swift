@@ -234,6 +234,55 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// A byte changed in a saved model's weights is caught by the tensor's checksum and named,
+    /// where before it loaded and predicted silently.
+    func testDamagedWeightsAreCaughtByTheirChecksum() throws {
+        let model = ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
+                              codec: try codec(patches: 4, components: 4))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-crc-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.write(to: url)
+        XCTAssertFalse(try ModelFile(contentsOf: url).loadedWithoutChecksums)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 1] ^= 0x01
+        try bytes.write(to: url)
+        let last = try XCTUnwrap(try model.safetensors().entries.keys.max())
+        XCTAssertThrowsError(try ModelFile(contentsOf: url)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): not a valid ebtvid model: tensor '\(last)' does not match its checksum: its data is damaged")
+        }
+    }
+
+    /// A hostile file's metadata may claim any sizes: geometry whose products overflow and configs
+    /// that would allocate without bound are refused, naming the file, before anything is built.
+    func testOversizedGeometryAndConfigsAreRefusedNamingTheFile() throws {
+        let good = try ModelFile(network: .ebt({ var g = SeededGenerator(seed: 1); return EnergyModel(tinyConfig(), using: &g) }()),
+                                 codec: try codec(patches: 4, components: 4)).safetensors()
+        func with(_ key: String, _ changes: [String: Any]) throws -> SafetensorsFile {
+            var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(good.metadata[key]!.utf8)) as? [String: Any])
+            object.merge(changes) { $1 }
+            var file = good
+            file.metadata[key] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            return file
+        }
+        let huge = 1 << 62
+        let cases: [(SafetensorsFile, String)] = [
+            (try with("codec", ["frameWidth": huge, "frameHeight": huge, "patchSize": 1]), "exceed the limits"),
+            (try with("codec", ["frameWidth": huge, "frameHeight": huge, "patchSize": 1 << 31]), "exceed the limits"),
+            (try with("config", ["width": 1 << 20]), "width 1048576 exceeds"),
+            (try with("config", ["hiddenSize": 1 << 40]), "hidden size 1099511627776"),
+            (try with("config", ["layers": 1 << 40]), "1099511627776 layers"),
+            (try with("config", ["context": 1_000_000_000]), "context 1000000000"),
+            (try with("config", ["thinkingSteps": 1_000_000_000]), "thinking steps 1000000000"),
+            (try with("config", ["width": 4096, "heads": 2, "layers": 64, "hiddenSize": 16384]), "more weights than the file"),
+        ]
+        for (file, expected) in cases {
+            XCTAssertThrowsError(try ModelFile(file: file, path: "hostile.safetensors"), expected) { error in
+                XCTAssertTrue("\(error)".hasPrefix("hostile.safetensors: not a valid ebtvid model: "), "\(error)")
+                XCTAssertTrue("\(error)".contains(expected), "\(error) should mention \(expected)")
+            }
+        }
+    }
+
     func testPythonSafetensorsOpensAModelFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-py-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }

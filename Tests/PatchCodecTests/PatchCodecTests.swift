@@ -146,6 +146,22 @@ final class PatchCodecTests: XCTestCase {
         let codec = try pca.codec(keeping: 4)
         XCTAssertThrowsError(try PatchCodec(grid: grid, mean: codec.mean, basis: Array(codec.basis.dropLast()), scale: codec.scale))
         XCTAssertThrowsError(try PatchCodec(grid: grid, mean: codec.mean, basis: codec.basis, scale: [1, 1, 0, 1]))
+        // Encoding divides by the scale: a subnormal one would make every code infinite.
+        for scale: Float in [1e-40, .infinity, .nan] {
+            XCTAssertThrowsError(try PatchCodec(grid: grid, mean: codec.mean, basis: codec.basis, scale: [1, 1, scale, 1]), "\(scale)")
+        }
+    }
+
+    /// A corrupt codec can turn finite codes into NaN pixels: they become black, not a trap.
+    func testScatterClampsValuesThatAreNotNumbers() {
+        var patches = [Float](repeating: 0.5, count: grid.patchCount * grid.patchDimension)
+        patches[0] = .nan
+        patches[1] = .infinity
+        patches[2] = -.infinity
+        patches[3] = 3e38
+        var rgb = [UInt8](repeating: 7, count: grid.frameByteCount)
+        patches.withUnsafeBufferPointer { p in rgb.withUnsafeMutableBufferPointer { grid.scatter(patches: p, frameCount: 1, into: $0) } }
+        XCTAssertEqual(Array(rgb.prefix(5)), [0, 255, 0, 255, 128])
     }
 
     // MARK: Working grids

@@ -9,6 +9,14 @@ import Tensors
 let committedClips = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("clips")
 
+/// A fresh folder for one test, removed when it ends.
+func scratchFolder(for test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
 /// An untrained model over a codec fitted on the committed clips: enough to exercise the
 /// whole path (reading, embedding, thinking, decoding, metrics, files).
 func untrainedModel(kind: ModelConfig.Kind = .ebt, components: Int = 6, start: ThinkingStart? = nil) throws -> ModelFile {

@@ -15,7 +15,7 @@ final class PixelPredictorTests: XCTestCase {
                                      options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight))
         let frames = try Array(reader.readAll().prefix(6)).map(\.pixels)
         let embeddings = frames.map { model.codec.encode(rgb: $0, frameCount: 1) }
-        let rollout = predictor.rollout(frames: frames, embeddings: embeddings, horizon: 3, options: PredictionOptions(thinkingSteps: 0))
+        let rollout = try predictor.rollout(frames: frames, embeddings: embeddings, horizon: 3, options: PredictionOptions(thinkingSteps: 0))
         let motion = SubpixelMotion.rollout(previous: frames[4], last: frames[5], width: grid.frameWidth, height: grid.frameHeight, horizon: 3)
         XCTAssertNotEqual(motion[2], frames[5], "the clip moves")
         XCTAssertEqual(rollout.count, 3)

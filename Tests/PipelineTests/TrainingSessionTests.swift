@@ -195,6 +195,11 @@ final class TrainingSessionTests: XCTestCase {
         weights.options.landscapeWeight = 1
         weights.options.smoothL1Beta = .nan
         XCTAssertThrowsError(try TrainingSession(plan: weights)) { XCTAssertTrue("\($0)".contains("beta")) }
+        for alpha: Float in [0, -1, .nan, .infinity] {
+            var step = plan("x.safetensors", steps: 10)
+            step.initialStepSize = alpha
+            XCTAssertThrowsError(try TrainingSession(plan: step), "\(alpha)") { XCTAssertTrue("\($0)".contains("--alpha"), "\($0)") }
+        }
         for (working, crop, expected) in [(36, 4, "working size 36"), (4, 1, "working size 4"), (8192, 4, "working size 8192"),
                                           (32, 5, "crop must be between 1 and 4"), (32, 0, "crop")] {
             var sizes = plan("x.safetensors", steps: 10)
