@@ -61,6 +61,12 @@ public enum BlockMotion {
     /// the real clips, docs/experiments.md).
     public static let displacementPenalty = 1.0
 
+    /// `displacementPenalty` in SAD units for a block of `width` x `height` pixels: the cost of
+    /// each pixel of |dx| + |dy|, the same for the search and for `cost`.
+    static func penaltyStep(width: Int, height: Int) -> Int {
+        Int((displacementPenalty * Double(width * 3 * height)).rounded())
+    }
+
     /// The per-block motion from `previous` to `last`.
     public static func estimate(previous: [UInt8], last: [UInt8], width: Int, height: Int,
                                 blockSize: Int = blockSize, searchRange: Int = searchRange) -> MotionField {
@@ -99,7 +105,7 @@ public enum BlockMotion {
                 let y0 = by * blockSize, h = min(blockSize, height - y0)
                 for bx in 0..<columns {
                     let x0 = bx * blockSize, w = min(blockSize, width - x0), span = w * 3
-                    let step = Int((displacementPenalty * Double(span * h)).rounded())
+                    let step = penaltyStep(width: w, height: h)
                     var best = Int.max, bestVector = MotionVector.zero
                     for (dx, dy) in candidates {
                         let penalty = step * (abs(dx) + abs(dy))
@@ -138,7 +144,7 @@ public enum BlockMotion {
                             penalised: Bool = true) -> Double {
         let x0 = column * blockSize, y0 = row * blockSize
         let w = min(blockSize, width - x0), h = min(blockSize, height - y0)
-        var sad = penalised ? Int((displacementPenalty * Double(w * 3 * h)).rounded()) * (abs(v.dx) + abs(v.dy)) : 0
+        var sad = penalised ? penaltyStep(width: w, height: h) * (abs(v.dx) + abs(v.dy)) : 0
         for y in y0..<(y0 + h) {
             let sy = min(max(y - v.dy, 0), height - 1)
             for x in x0..<(x0 + w) {

@@ -230,6 +230,8 @@ public struct EvalJob {
         }
         for chunkStart in stride(from: 0, to: targets.count, by: 64) {
             let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
+            // The motion baseline, made once: it is also the first guess of every predictor that starts from one.
+            let motionFrames = chunk.map { t in MotionGuess.next(after: [frame(max(t - 2, 0)), frame(t - 1)], grid: grid)! }
             for (name, predictor, ownEmbeddings) in predictors {
                 let ownCodec = predictor.codec, width = ownCodec.embeddingSize
                 var windows: [Float] = [], actual: [Float] = []
@@ -239,7 +241,7 @@ public struct EvalJob {
                 }
                 let (batch, decoded) = try predictor.predictNext(
                     contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
-                    references: chunk.map { t in predictor.reference(after: [frame(max(t - 2, 0)), frame(t - 1)]) },
+                    references: chunk.enumerated().map { i, t in predictor.reference(last: frame(t - 1), guess: motionFrames[i]) },
                     actual: Tensor(shape: [chunk.count, width], scalars: actual), options: options)
                 let predicted = ownCodec == codec ? batch.predictions.scalars : codec.encode(rgb: decoded, frameCount: chunk.count)
                 for (i, t) in chunk.enumerated() {
@@ -272,18 +274,16 @@ public struct EvalJob {
                     }
                 }
             }
-            var motionFrames: [UInt8] = []
             for t in chunk {
                 add("copyLast", frame(t - 1), frame(t), embeddingMSE(embedding(t - 1), embedding(t)))
                 let before = t >= 2 ? t - 2 : t - 1
                 let extrapolated = zip(frame(t - 1), frame(before)).map { UInt8(max(0, min(255, 2 * Int($0) - Int($1)))) }
                 let extrapolatedEmbedding = zip(embedding(t - 1), embedding(before)).map { 2 * $0 - $1 }
                 add("linear", extrapolated, frame(t), embeddingMSE(extrapolatedEmbedding[...], embedding(t)))
-                motionFrames += SubpixelMotion.extrapolate(previous: frame(before), last: frame(t - 1), width: grid.frameWidth, height: grid.frameHeight)
             }
-            let motionEmbeddings = codec.encode(rgb: motionFrames, frameCount: chunk.count)
+            let motionEmbeddings = codec.encode(rgb: motionFrames.flatMap { $0 }, frameCount: chunk.count)
             for (i, t) in chunk.enumerated() {
-                add("motion", Array(motionFrames[(i * frameBytes)..<((i + 1) * frameBytes)]), frame(t),
+                add("motion", motionFrames[i], frame(t),
                     embeddingMSE(motionEmbeddings[(i * e)..<((i + 1) * e)], embedding(t)))
             }
         }

@@ -22,7 +22,13 @@ public struct PixelPredictor {
     /// The frame a prediction after `recent` (pixel frames, oldest first) starts from and is drawn
     /// as a change to: the motion guess, or the last frame.
     public func reference(after recent: [[UInt8]]) -> [UInt8] {
-        usesGuesses ? MotionGuess.next(after: recent, grid: codec.grid)! : recent[recent.count - 1]
+        reference(last: recent[recent.count - 1], guess: MotionGuess.next(after: recent, grid: codec.grid)!)
+    }
+
+    /// The same from a guess already made (by `MotionGuess`, for the same frames), which a model
+    /// starting from the last frame leaves unused.
+    public func reference(last: [UInt8], guess: @autoclosure () -> [UInt8]) -> [UInt8] {
+        usesGuesses ? guess() : last
     }
 
     /// One-step predictions for many contexts at once: `contexts` [count, length, embedding] with
