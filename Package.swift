@@ -16,29 +16,34 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavutil-dev"])]),
+        // prctl(2), which Swift cannot call directly (it is variadic).
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // Outputs written atomically, leftovers cleaned, and file-system errors told as one line.
+        .target(name: "FileSystem"),
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
-        .target(name: "VideoIO", dependencies: ["CFFmpeg"], swiftSettings: fastMath),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "FileSystem"], swiftSettings: fastMath),
         .target(name: "PatchCodec", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
-        .target(name: "EBT", dependencies: ["Tensors", "PatchCodec"], swiftSettings: fastMath),
-        .target(name: "Pipeline", dependencies: ["EBT", "PatchCodec", "VideoIO", "Tensors"], swiftSettings: fastMath),
+        .target(name: "EBT", dependencies: ["Tensors", "PatchCodec", "FileSystem"], swiftSettings: fastMath),
+        .target(name: "Pipeline", dependencies: ["EBT", "PatchCodec", "VideoIO", "Tensors", "FileSystem"], swiftSettings: fastMath),
         // The model used when --model is omitted, copied beside the executable as a resource bundle.
         .target(name: "DefaultModel", resources: [.copy("Resources/default-model.safetensors")]),
         .executableTarget(name: "ebtvid", dependencies: [
-            "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "DefaultModel",
+            "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "DefaultModel", "FileSystem", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ebtvid-bench", dependencies: ["Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "COpenBLAS"],
                           path: "Benchmarks/ebtvid-bench", swiftSettings: fastMath),
 
+        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "FileSystem"]),
         .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec"]),
         .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
-        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel"]),
+        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel", "FileSystem"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,7 +5,6 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case unsupportedVersion(String, found: String, supported: String)
     case missingTensor(String, name: String)
     case wrongShape(String, name: String, expected: [Int], found: [Int])
-    case unwritable(String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,7 +15,6 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case .missingTensor(let path, let name): return "\(path): model is missing tensor '\(name)'"
         case .wrongShape(let path, let name, let expected, let found):
             return "\(path): tensor '\(name)' has shape \(found), expected \(expected)"
-        case .unwritable(let path, let reason): return "\(path): cannot write model: \(reason)"
         }
     }
 }

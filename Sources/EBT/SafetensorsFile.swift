@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each tensor's
@@ -66,28 +67,20 @@ public struct SafetensorsFile {
         return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
-    /// Writes through a temporary file in the same folder and renames it, so an interrupted save
-    /// never leaves a half-written model where the previous one was.
+    /// Writes through a hidden temporary file in the same folder renamed into place
+    /// (`AtomicFile`), so an interrupted save never leaves a half-written model where the
+    /// previous one was, and a leftover of a killed run is cleaned by the next.
     public func write(to url: URL) throws {
-        let data = try encoded()
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temporary)
-            // rename(2) replaces an existing file atomically, which Foundation's helpers do not promise.
-            guard rename(temporary.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ModelFileError.unwritable(url.path, reason: error.localizedDescription)
-        }
+        try AtomicFile.write(try encoded(), to: url)
     }
 
     public init(contentsOf url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw ModelFileError.notFound(url.path) }
-        guard !isDirectory.boolValue else { throw ModelFileError.corrupt(url.path, reason: "it is a directory") }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw ModelFileError.corrupt(url.path, reason: error.localizedDescription) }
+        switch try FileKind.at(url.path) {
+        case nil: throw ModelFileError.notFound(url.path)
+        case .regular?: break
+        case let kind?: throw ModelFileError.corrupt(url.path, reason: "it is \(kind.noun)")
+        }
+        let data = try FileSystemError.naming(url.path, .read) { try Data(contentsOf: url) }
         try self.init(data: data, path: url.path)
     }
 

@@ -1,4 +1,5 @@
 import EBT
+import FileSystem
 import Foundation
 import PatchCodec
 import VideoIO
@@ -93,7 +94,7 @@ public enum PredictError: Error, CustomStringConvertible {
 }
 
 /// Predicts the next frames of a window of a clip and writes the video, the per-frame records
-/// and the predicted frames; all files appear only once complete.
+/// and the predicted frames; the folder of them appears only once all are complete.
 public struct PredictJob {
     public let model: ModelFile
 
@@ -102,6 +103,8 @@ public struct PredictJob {
     public func run(_ request: PredictRequest) throws -> PredictResult {
         let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
         if let problem = request.problem { throw PredictError.invalid(problem) }
+        // Made first, so an --out that cannot be written fails before the work.
+        let folder = try AtomicDirectory(url: request.output, replaceableNames: Self.outputNames)
         let contextLength = request.context ?? model.network.config.context
 
         // The window: context frames then (when the clip has them) the true next frames.
@@ -137,19 +140,24 @@ public struct PredictJob {
             records.append(record)
         }
 
-        try FileManager.default.createDirectory(at: request.output, withIntermediateDirectories: true)
-        let video = request.output.appendingPathComponent("prediction.mp4")
-        try writeVideo(to: video, context: contextFrames, predicted: predicted, truth: truth, fps: fps, scale: request.scale, grid: grid)
-        let npy = request.output.appendingPathComponent("prediction.npy")
-        try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: npy)
-        let json = request.output.appendingPathComponent("frames.json")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(records).write(to: json, options: .atomic)
-        let csv = request.output.appendingPathComponent("frames.csv")
-        try Data(Self.csv(records).utf8).write(to: csv, options: .atomic)
-        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
+        // The four files are one output: written into a hidden folder that replaces an older
+        // run's only when all are complete.
+        try folder.writing {
+            try writeVideo(to: folder.file(Self.videoName), context: contextFrames, predicted: predicted, truth: truth, fps: fps, scale: request.scale, grid: grid)
+            try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: folder.file(Self.framesName))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(records), to: folder.file(Self.recordsName))
+            try AtomicFile.write(Data(Self.csv(records).utf8), to: folder.file(Self.tableName))
+        }
+        try folder.commit()
+        let files = [Self.videoName, Self.recordsName, Self.tableName, Self.framesName].map { request.output.appendingPathComponent($0) }
+        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: files)
     }
+
+    static let videoName = "prediction.mp4", framesName = "prediction.npy", recordsName = "frames.json", tableName = "frames.csv"
+    /// What a predict output folder holds, so an earlier run's folder may be replaced.
+    public static let outputNames: Set<String> = [videoName, framesName, recordsName, tableName]
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
     /// ever held. Returns the frames, the index of the first, and the clip's frame rate.

@@ -1,4 +1,5 @@
 import CFFmpeg
+import FileSystem
 import Foundation
 
 /// The FFmpeg side of reading: opens a file, finds its video stream, and pulls decoded frames one at
@@ -30,7 +31,7 @@ final class FrameDecoder {
     /// Throws a `VideoIOError` naming the cause for anything that is not a decodable video.
     init(path: String, maxDimension: Int, threadCount: Int) throws {
         _ = FFmpeg.configureLogging
-        try Self.checkIsRegularNonEmptyFile(path)
+        try Self.checkIsReadableKind(path)
         self.path = path
 
         var format: UnsafeMutablePointer<AVFormatContext>?
@@ -181,14 +182,20 @@ final class FrameDecoder {
 
     // MARK: - Opening checks
 
-    private static func checkIsRegularNonEmptyFile(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw VideoIOError.fileNotFound(path: path)
+    /// A regular file with bytes in it, or a FIFO (a clip piped in, read as it streams). A
+    /// device such as /dev/zero would be read for ever and is refused by what it is.
+    private static func checkIsReadableKind(_ path: String) throws {
+        let kind: FileKind?
+        do { kind = try FileKind.at(path) } catch let error as FileSystemError {
+            throw VideoIOError.unreadable(path: path, reason: error.cause)
         }
-        if isDirectory.boolValue { throw VideoIOError.isDirectory(path: path) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
-        if size == 0 { throw VideoIOError.emptyFile(path: path) }
+        switch kind {
+        case nil: throw VideoIOError.fileNotFound(path: path)
+        case .directory?: throw VideoIOError.isDirectory(path: path)
+        case .regular(size: 0)?: throw VideoIOError.emptyFile(path: path)
+        case .regular?, .fifo?: return
+        case let other?: throw VideoIOError.unreadable(path: path, reason: "it is \(other.noun), not a video file")
+        }
     }
 
     private static func checkFrameSizes(_ context: UnsafeMutablePointer<AVFormatContext>, path: String, limit: Int) throws {

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// Writes NumPy `.npy` arrays (format 1.0, C order) so analysis in Python is `np.load(path)`.

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// A reproducible synthetic clip: its seed decides every pixel. Clips come in four kinds of

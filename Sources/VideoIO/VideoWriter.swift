@@ -1,4 +1,5 @@
 import CFFmpeg
+import FileSystem
 import Foundation
 
 /// Encodes RGB frames into a video file (H.264 in mp4 by default, yuv420p, one timestamp per

@@ -11,6 +11,7 @@ struct EbtvidCommand: ParsableCommand {
     /// Runs the parsed command and turns every failure into one `error:` line and an exit code,
     /// instead of ArgumentParser's multi-line usage dump or a Swift crash trace.
     static func main() {
+        TerminationCleanup.install()
         do {
             var command = try parseAsRoot()
             try command.run()

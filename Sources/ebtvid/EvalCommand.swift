@@ -81,6 +81,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        if shard != nil { EvalWorkers.followParent() }
         let began = Date()
         let (modelFile, modelPath) = try model.load()
         var request = self.request

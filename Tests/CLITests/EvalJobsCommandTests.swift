@@ -35,6 +35,23 @@ final class EvalJobsCommandTests: XCTestCase {
         XCTAssertEqual(one["embedding_mse"]!, two["embedding_mse"]!, accuracy: 1e-4 * one["embedding_mse"]!)
     }
 
+    /// SIGKILL leaves the parent no chance to stop its workers itself: they must go on their own.
+    func testWorkersStopWhenTheParentIsKilled() throws {
+        let out = try scratchDirectory(for: self).appendingPathComponent("eval")
+        let parent = try BackgroundProcess.start(["eval", clips.path, "--jobs", "2", "--think", "8", "--out", out.path])
+        defer { if parent.isRunning { parent.terminate() } }
+        var workers: [Int32] = []
+        XCTAssertTrue(BackgroundProcess.wait(seconds: 30) {
+            workers = BackgroundProcess.children(of: parent.processIdentifier)
+            return workers.count == 2
+        }, "the two workers start")
+        kill(parent.processIdentifier, SIGKILL)
+        parent.waitUntilExit()
+        let gone = BackgroundProcess.wait(seconds: 5) { !workers.contains(where: BackgroundProcess.isRunning) }
+        for worker in workers where BackgroundProcess.isRunning(worker) { kill(worker, SIGKILL) }
+        XCTAssertTrue(gone, "workers \(workers) outlived their parent by 5 s")
+    }
+
     func testAbsurdJobsIsRefused() throws {
         let result = try EbtvidProcess.run(["eval", clips.path, "--jobs", "0", "--out", "/tmp/never"])
         XCTAssertEqual(result.status, 64)

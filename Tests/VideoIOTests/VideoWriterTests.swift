@@ -1,3 +1,4 @@
+import FileSystem
 import XCTest
 @testable import VideoIO
 
@@ -57,14 +58,13 @@ final class VideoWriterTests: XCTestCase {
         try Data("x".utf8).write(to: blocker)
         let url = blocker.appendingPathComponent("out.mp4")
         XCTAssertThrowsError(try VideoWriter(url: url, width: 32, height: 32, fps: 24)) { error in
-            guard case .cannotWrite(let path, _)? = error as? VideoIOError else { return XCTFail("\(error)") }
-            XCTAssertEqual(path, url.path)
+            guard let error = error as? FileSystemError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error, FileSystemError(path: url.path, action: .write, cause: "Not a directory"))
         }
         let folder = directory.appendingPathComponent("folder.mp4")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
         XCTAssertThrowsError(try VideoWriter(url: folder, width: 32, height: 32, fps: 24)) { error in
-            guard case .cannotWrite(_, let reason)? = error as? VideoIOError else { return XCTFail("\(error)") }
-            XCTAssertEqual(reason, "is a directory")
+            XCTAssertEqual(error as? FileSystemError, FileSystemError(path: folder.path, action: .write, cause: "is a directory"))
         }
         XCTAssertEqual(try directoryEntries(directory), ["folder.mp4", "plain-file"])
     }

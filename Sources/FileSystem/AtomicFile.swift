@@ -7,32 +7,38 @@ import Foundation
 public final class AtomicFile {
     /// Where the file ends up.
     public let url: URL
-    /// Where the bytes are written until `commit()`.
+    /// Where the bytes are written until `commit()` (`PartialFiles` names it).
     public let temporaryURL: URL
     private var descriptor: Int32
     private var committed = false
 
-    /// Creates the temporary file; throws `VideoIOError.cannotWrite` when the directory is missing
-    /// or not writable, or the destination is a directory.
+    /// Creates the temporary file; throws `FileSystemError` when the directory is missing or not
+    /// writable, or the destination is not a regular file: renaming over a directory fails, and
+    /// over a device or FIFO (`--out /dev/full`) would replace it with a plain file.
     public init(url: URL) throws {
         let path = url.relativePath
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw VideoIOError.cannotWrite(path: path, reason: "is a directory")
+        if let kind = try FileKind.at(path, action: .write), !kind.isRegular {
+            throw FileSystemError(path: path, action: .write, cause: kind == .directory ? "is a directory" : "is \(kind.noun), not a regular file")
         }
         let directory = url.deletingLastPathComponent()
-        let name = ".\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0 ... .max)).partial"
-        let temporary = directory.appendingPathComponent(name)
+        PartialFiles.removeStale(in: directory)
+        let temporary = PartialFiles.temporaryURL(for: url)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if descriptor < 0 {
-            throw VideoIOError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
+        if descriptor < 0 { throw FileSystemError(path: path, action: .write, errno: errno) }
+        PartialFiles.register(temporary)
         self.url = url
         self.temporaryURL = temporary
         self.descriptor = descriptor
     }
 
     deinit { discard() }
+
+    /// Writes `data` to `url` as one atomic file.
+    public static func write(_ data: Data, to url: URL) throws {
+        let file = try AtomicFile(url: url)
+        try data.withUnsafeBytes { try file.write($0) }
+        try file.commit()
+    }
 
     /// Appends bytes at the current end.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -46,14 +52,14 @@ public final class AtomicFile {
 
     private func write(_ bytes: UnsafeRawBufferPointer,
                        using call: (UnsafeRawPointer, Int, Int) -> Int) throws {
-        guard descriptor >= 0 else { throw VideoIOError.cannotWrite(path: url.relativePath, reason: "file already closed") }
+        guard descriptor >= 0 else { throw FileSystemError(path: url.relativePath, action: .write, cause: "file already closed") }
         guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
             let written = call(base + done, bytes.count - done, done)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno)))
+                throw FileSystemError(path: url.relativePath, action: .write, errno: errno)
             }
             done += written
         }
@@ -65,12 +71,13 @@ public final class AtomicFile {
         if descriptor >= 0 {
             let closed = close(descriptor)
             descriptor = -1
-            if closed != 0 { throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno))) }
+            if closed != 0 { throw FileSystemError(path: url.relativePath, action: .write, errno: errno) }
         }
         if rename(temporaryURL.path, url.path) != 0 {
-            throw VideoIOError.cannotWrite(path: url.relativePath, reason: String(cString: strerror(errno)))
+            throw FileSystemError(path: url.relativePath, action: .write, errno: errno)
         }
         committed = true
+        PartialFiles.forget(temporaryURL)
     }
 
     /// Deletes the temporary file; the destination is left as it was.
@@ -79,6 +86,9 @@ public final class AtomicFile {
             close(descriptor)
             descriptor = -1
         }
-        if !committed { unlink(temporaryURL.path) }
+        if !committed {
+            unlink(temporaryURL.path)
+            PartialFiles.forget(temporaryURL)
+        }
     }
 }
