@@ -57,15 +57,24 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public init(kind: Kind = .ebt, size: Size = .small, embeddingSize: Int, patchCount: Int, context: Int = 16,
                 thinkingSteps: Int = 2, initialStepSize: Float = 1, patchColumns: Int? = nil,
                 thinkingStart: ThinkingStart? = nil, workingLongSide: Int? = nil) {
-        let (width, layers, heads): (Int, Int, Int)
-        switch size {
-        case .tiny: (width, layers, heads) = (64, 2, 2)
-        case .small: (width, layers, heads) = (128, 4, 4)
-        case .base: (width, layers, heads) = (256, 4, 4)
-        }
+        let (width, layers, heads) = Self.dimensions(of: size)
         self.init(kind: kind, embeddingSize: embeddingSize, patchCount: patchCount, width: width, layers: layers,
                   heads: heads, context: context, thinkingSteps: thinkingSteps, initialStepSize: initialStepSize,
                   patchColumns: patchColumns, thinkingStart: thinkingStart, workingLongSide: workingLongSide)
+    }
+
+    /// Width, layers and attention heads of each named size.
+    public static func dimensions(of size: Size) -> (width: Int, layers: Int, heads: Int) {
+        switch size {
+        case .tiny: return (64, 2, 2)
+        case .small: return (128, 4, 4)
+        case .base: return (256, 4, 4)
+        }
+    }
+
+    /// The named size this config was made at, or nil for other dimensions.
+    public var size: Size? {
+        Size.allCases.first { Self.dimensions(of: $0) == (width, layers, heads) }
     }
 
     public init(kind: Kind, embeddingSize: Int, patchCount: Int, width: Int, layers: Int, heads: Int,

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import EBT
 import PatchCodec
@@ -11,7 +12,8 @@ public struct TrainingPlan: Sendable {
     public var validation: [String]?
     public var output: URL
     public var kind: ModelConfig.Kind = .ebt
-    public var size: ModelConfig.Size = .small
+    /// nil: small for a new model, the checkpoint's own when resuming (a size given then must match it).
+    public var size: ModelConfig.Size?
     public var context = 16
     public var stride = 1
     /// Stop after this many optimiser steps, or after `minutes`, whichever is given (steps wins).
@@ -37,6 +39,7 @@ public struct TrainingPlan: Sendable {
     public var cropPatches = 8
     public var patchSize = 8
     public var options = TrainingOptions()
+    /// Validate and save every this many steps (at least 1).
     public var validateEvery = 100
     /// Initial thinking step size α.
     public var initialStepSize: Float = 1
@@ -76,7 +79,22 @@ public struct TrainingPlan: Sendable {
         }
         if !(options.smoothL1Beta > 0 && options.smoothL1Beta.isFinite) { return "smooth-L1 beta must be a positive number" }
         if !(initialStepSize > 0 && initialStepSize.isFinite) { return "--alpha (the initial step size) must be a positive number, got \(initialStepSize)" }
+        if !(stepSizeLearningRate >= 0 && stepSizeLearningRate <= 1000) {
+            return "--alpha-lr (the learning-rate factor of α) must be between 0 and 1000, got \(stepSizeLearningRate)"
+        }
+        if validateEvery < 1 { return "--validate-every must be at least 1 step, got \(validateEvery)" }
         return nil
+    }
+
+    /// The checkpoint `resume` continues: the last one saved, else the best one kept.
+    public var checkpointToResume: URL? {
+        [lastCheckpoint, output].first { (try? FileKind.at($0.path))?.isRegular == true }
+    }
+
+    /// Why resuming has nothing to continue, or nil: a resumed run must not quietly start afresh.
+    public var resumeProblem: String? {
+        guard resume, checkpointToResume == nil else { return nil }
+        return "--resume: no checkpoint at \(output.relativePath) or \(lastCheckpoint.relativePath) to continue from"
     }
 }
 
@@ -135,7 +153,7 @@ public struct TrainingSession {
     public let plan: TrainingPlan
 
     public init(plan: TrainingPlan) throws {
-        if let problem = plan.problem { throw TrainingError.invalidPlan(problem) }
+        if let problem = plan.problem ?? plan.resumeProblem { throw TrainingError.invalidPlan(problem) }
         self.plan = plan
     }
 
@@ -148,13 +166,18 @@ public struct TrainingSession {
         let crop = PatchLayout(rows: plan.cropPatches, columns: plan.cropPatches)
         let grid = try PatchGrid(frameWidth: crop.columns * plan.patchSize, frameHeight: crop.rows * plan.patchSize, patchSize: plan.patchSize)
         var resumed: ModelFile?
-        if plan.resume, let checkpoint = [plan.lastCheckpoint, plan.output].first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
-            resumed = try ModelFile(contentsOf: checkpoint)
+        if plan.resume {
+            guard let checkpoint = plan.checkpointToResume else { throw TrainingError.invalidPlan(plan.resumeProblem ?? "nothing to resume") }
+            let file = try ModelFile(contentsOf: checkpoint)
+            if let asked = plan.size, let stored = file.network.config.size, asked != stored {
+                throw TrainingError.resumeMismatch("\(checkpoint.path) holds a \(stored) model, not \(asked): resume without --size, or with --size \(stored)")
+            }
+            resumed = file
+            events(.message("resuming from \(checkpoint.path) (step \(file.notes["steps"] ?? "0"))"))
         }
         let codec: PatchCodec
         if let resumed {
             codec = resumed.codec
-            events(.message("resuming from \(plan.output.path) (step \(resumed.notes["steps"] ?? "0"))"))
         } else {
             let pca = try CodecFitting.principalComponents(clips: trainClips, grid: grid, gridOf: workingGrid) { url, error in
                 events(.warning("skipping \(url.path) for the codec: \(error)"))
@@ -191,7 +214,7 @@ public struct TrainingSession {
         let validationWindows = heldOut.isEmpty ? nil : heldOut.evenlySpread(64)
 
         // The model: fresh from the seed, or the checkpoint's weights.
-        let config = ModelConfig(kind: plan.kind, size: plan.size, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
+        let config = ModelConfig(kind: plan.kind, size: plan.size ?? .small, embeddingSize: codec.embeddingSize, patchCount: codec.grid.patchCount,
                                  context: plan.context, thinkingSteps: plan.options.thinkingSteps, initialStepSize: plan.initialStepSize,
                                  patchColumns: codec.grid.columns, thinkingStart: plan.options.start, workingLongSide: plan.workingSize)
         var generator = SeededGenerator(seed: plan.seed)
@@ -208,7 +231,8 @@ public struct TrainingSession {
             network = plan.kind == .ebt ? .ebt(EnergyModel(config, using: &generator)) : .baseline(BaselineModel(config, using: &generator))
         }
         let firstStep = Int(resumed?.notes["steps"] ?? "0") ?? 0
-        events(.message("model: \(plan.kind) \(plan.size), \(parameterCount(network)) parameters, context \(plan.context), batch \(plan.batch)"))
+        let size = network.config.size.map { "\($0)" } ?? "width \(network.config.width)"
+        events(.message("model: \(network.config.kind) \(size), \(parameterCount(network)) parameters, context \(plan.context), batch \(plan.batch)"))
 
         var state = LoopState(network: network, step: firstStep, training: resumed?.training)
         let summary = try loop(&state, training: training, validation: validationWindows, codec: codec, codecPSNR: codecPSNR,

@@ -39,6 +39,8 @@ enum FFmpeg {
     /// when several files are opened at once the message may belong to another file, so it is
     /// only ever used as extra detail next to the error code.
     static var lastLog: String? { LastLogMessage.shared.get() }
+    /// The first error logged since `clearLastLog()`: often the cause, where the last is its consequence.
+    static var firstLog: String? { LastLogMessage.shared.getFirst() }
     static func clearLastLog() { LastLogMessage.shared.set(nil) }
 
     /// An error code with FFmpeg's last logged explanation, e.g.
@@ -59,11 +61,20 @@ private final class LastLogMessage: @unchecked Sendable {
     static let shared = LastLogMessage()
     private let lock = NSLock()
     private var message: String?
+    private var first: String?
 
+    /// Records a logged error; nil clears both the first and the last.
     func set(_ value: String?) {
         lock.lock()
         message = value
+        if value == nil || first == nil { first = value }
         lock.unlock()
+    }
+
+    func getFirst() -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
     }
 
     func get() -> String? {

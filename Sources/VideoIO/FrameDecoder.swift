@@ -68,6 +68,11 @@ final class FrameDecoder {
             context.pointee.streams[other]?.pointee.discard = AVDISCARD_ALL
         }
 
+        // A header whose size FFmpeg refused (65535x65535 overflows its image checks) leaves the
+        // size unset: nothing can be decoded, so that is the error rather than a 0x0 clip.
+        if stream.pointee.codecpar.pointee.width <= 0 || stream.pointee.codecpar.pointee.height <= 0 {
+            throw VideoIOError.unreadable(path: path, reason: "the video stream has no usable frame size" + (FFmpeg.firstLog.map { ": \($0)" } ?? ""))
+        }
         codec = avcodec_alloc_context3(decoder)
         guard let codecContext = codec else { throw VideoIOError.unreadable(path: path, reason: "out of memory") }
         status = avcodec_parameters_to_context(codecContext, stream.pointee.codecpar)

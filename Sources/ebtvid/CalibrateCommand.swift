@@ -29,6 +29,7 @@ struct CalibrateCommand: ParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one clip or folder") }
+        if let problem = OutputPath.problem(out) { throw ValidationError(problem) }
         guard windowsPerClip >= 1 && windowsPerClip <= 10_000 else {
             throw ValidationError("--windows-per-clip must be between 1 and 10000, got \(windowsPerClip)")
         }

@@ -56,7 +56,7 @@ struct EvalCommand: ParsableCommand {
     /// Every flag value is checked here, once: the request's own and the workers'. A bad one is a
     /// usage error.
     func validate() throws {
-        if let problem = request.problem { throw ValidationError(problem) }
+        if let problem = request.problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64, got \(jobs)") }
         if let shard, parsedShard(shard) == nil { throw ValidationError("--shard must be INDEX/COUNT, got \(shard)") }
     }

@@ -44,6 +44,7 @@ struct FramesCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let problem = OutputPath.problem(out) { throw ValidationError(problem) }
         do { try readOptions.validate() } catch let error as VideoIOError {
             throw ValidationError(error.description)
         }

@@ -32,7 +32,7 @@ struct OverlayCommand: ParsableCommand {
 
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
     func validate() throws {
-        if let problem = request.problem { throw ValidationError(problem) }
+        if let problem = request.problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
     }
 
     /// What the flags ask for.

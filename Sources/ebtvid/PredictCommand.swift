@@ -45,7 +45,7 @@ struct PredictCommand: ParsableCommand {
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage
     /// error. Without --think the model's own steps are used, which its config bounds.
     func validate() throws {
-        if let problem = request(modelThinkingSteps: 0).problem { throw ValidationError(problem) }
+        if let problem = request(modelThinkingSteps: 0).problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
     }
 
     /// What the flags ask for, thinking `modelThinkingSteps` steps unless --think says otherwise.

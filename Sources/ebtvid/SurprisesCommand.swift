@@ -32,6 +32,12 @@ struct SurprisesCommand: ParsableCommand {
     @Flag(help: "Skip the glitch clip.")
     var noGlitches = false
 
+    func validate() throws {
+        if let problem = OutputPath.problem(out) ?? glitched.flatMap({ OutputPath.problem($0, flag: "--glitched") }) {
+            throw ValidationError(problem)
+        }
+    }
+
     func run() throws {
         let output = URL(fileURLWithPath: out)
         let glitchedClip = noGlitches ? nil

@@ -76,6 +76,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let problem = OutputPath.problem(out) { throw ValidationError(problem) }
         guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
         guard frames >= 2 else { throw ValidationError("--frames must be at least 2, got \(frames)") }
         if (width == nil) != (height == nil) {

@@ -23,8 +23,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "ebt or baseline (Transformer++).")
     var kind: ModelConfig.Kind = .ebt
 
-    @Option(help: "tiny, small or base.")
-    var size: ModelConfig.Size = .small
+    @Option(help: "tiny, small or base (default: small, or the checkpoint's with --resume).")
+    var size: ModelConfig.Size?
 
     @Option(parsing: .unconditional, help: "Context frames per training window.")
     var context = 16
@@ -91,7 +91,7 @@ struct TrainCommand: ParsableCommand {
 
     /// Every flag value is checked here, once, by the plan they make: a bad one is a usage error.
     func validate() throws {
-        if let problem = plan.problem { throw ValidationError(problem) }
+        if let problem = OutputPath.problem(out) ?? plan.problem ?? plan.resumeProblem { throw ValidationError(problem) }
     }
 
     /// What the flags ask for.
@@ -117,7 +117,7 @@ struct TrainCommand: ParsableCommand {
         plan.options.truncated = truncate
         plan.workingSize = workingSize
         plan.cropPatches = crop
-        plan.validateEvery = max(validateEvery, 1)
+        plan.validateEvery = validateEvery
         plan.initialStepSize = alpha
         plan.stepSizeLearningRate = alphaLr
         return plan

@@ -25,13 +25,14 @@ struct EbtvidProcess {
 
     /// Runs `ebtvid arguments...` with `environment` added to ours; kills it and fails the test if
     /// it outlives `timeout` (a hang). `program` runs another program instead (a shell that sets
-    /// limits and then runs ebtvid).
+    /// limits and then runs ebtvid); `folder` is its working folder.
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60,
-                    program: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+                    program: URL? = nil, in folder: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let binary = try XCTUnwrap(executable, "ebtvid binary not found next to the test bundle", file: file, line: line)
         let process = Process()
         process.executableURL = program ?? binary
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = folder }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -27,6 +27,10 @@ final class ExitCodeCLITests: XCTestCase {
             (["train", directory.path, "--steps", "5", "--working-size", "100"], "working size 100"),
             (["train", directory.path, "--steps", "5", "--beta", "0"], "beta"),
             (["synth", "--fps", "1e-9"], "--fps"), (["synth", "--fps", "0.5"], "--fps"), (["synth", "--count", "0"], "--count"),
+            (["train", directory.path, "--steps", "5", "--validate-every", "0"], "--validate-every"),
+            (["train", directory.path, "--steps", "5", "--validate-every", "-1"], "--validate-every"),
+            (["train", directory.path, "--steps", "5", "--alpha-lr", "-1"], "--alpha-lr"),
+            (["train", directory.path, "--steps", "5", "--resume"], "--resume: no checkpoint at \(out)"),
             (["calibrate", clip, "--windows-per-clip", "0"], "--windows-per-clip"), (["calibrate"], "at least one clip"),
             (["frames", clip, "--stride", "0"], "stride"),
         ]
@@ -37,6 +41,19 @@ final class ExitCodeCLITests: XCTestCase {
             XCTAssertEqual(result.status, 64, "\(shown): \(result.stderr)")
             XCTAssertEqual(result.stderrLines.count, 1, "\(shown): \(result.stderr)")
             XCTAssertTrue(result.stderr.hasPrefix("error: ") && result.stderr.contains(mention), "\(shown): \(result.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
+
+    /// `--out ''` would mean the current folder: every command that writes refuses it.
+    func testAnEmptyOutIsAUsageErrorInEveryCommand() throws {
+        let directory = try scratchDirectory(for: self)
+        let clip = directory.appendingPathComponent("clip.mp4").path
+        for arguments in [["predict", clip], ["overlay", clip], ["eval", clip], ["frames", clip], ["calibrate", clip],
+                          ["train", clip, "--steps", "1"], ["synth"], ["surprises", directory.path]] {
+            let result = try EbtvidProcess.run(arguments + ["--out", ""], in: directory)
+            XCTAssertEqual(result.status, 64, "\(arguments[0]): \(result.stderr)")
+            XCTAssertEqual(result.stderrLines, ["error: --out must name a file or folder, got ''"], arguments[0])
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
     }

@@ -32,4 +32,22 @@ final class InfoCommandTests: XCTestCase {
         XCTAssertEqual(result.stderrLines, ["error: \(missing): no such file"])
         XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains(clip))
     }
+
+    /// A PNG whose header claims 65535x65535: FFmpeg refuses the size and leaves it unset, which
+    /// `info` printed as a 0x0 clip with exit 0.
+    func testAPictureSizeFFmpegRefusesIsAnError() throws {
+        let directory = try scratchDirectory(for: self)
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        func chunk(_ type: String, _ body: [UInt8]) {
+            png += [0, 0, 0, UInt8(body.count)] + Array(type.utf8) + body + [0, 0, 0, 0]  // FFmpeg does not check the CRC
+        }
+        chunk("IHDR", [0, 0, 0xFF, 0xFF, 0, 0, 0xFF, 0xFF, 8, 2, 0, 0, 0])
+        chunk("IEND", [])
+        let path = directory.appendingPathComponent("huge.png").path
+        try png.write(to: URL(fileURLWithPath: path))
+        let result = try EbtvidProcess.run(["info", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines, ["error: \(path): cannot read as video (the video stream has no usable frame size: Picture size 65535x65535 is invalid)"])
+        XCTAssertEqual(result.stdout, Data())
+    }
 }

@@ -88,6 +88,27 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(try ModelFile(contentsOf: first.output).notes["steps"], "6")
     }
 
+    /// A resumed run continues the checkpoint it finds, at the checkpoint's own size, or refuses:
+    /// it never starts afresh without saying so, nor reports a size it is not training.
+    func testResumingNeedsACheckpointOfTheSizeAsked() throws {
+        var nothing = plan("none.safetensors", steps: 1)
+        nothing.resume = true
+        XCTAssertThrowsError(try TrainingSession(plan: nothing)) {
+            XCTAssertEqual("\($0)", "--resume: no checkpoint at \(nothing.output.path) or \(nothing.lastCheckpoint.path) to continue from")
+        }
+        var first = plan("sized.safetensors", steps: 1)
+        _ = try train(first)
+        let saved = try Data(contentsOf: first.lastCheckpoint)
+        first.resume = true
+        first.size = .small
+        XCTAssertThrowsError(try train(first)) { XCTAssertTrue("\($0)".contains("holds a tiny model, not small"), "\($0)") }
+        XCTAssertEqual(try Data(contentsOf: first.lastCheckpoint), saved, "the checkpoint is left as it was")
+        first.size = nil
+        var messages: [String] = []
+        _ = try TrainingSession(plan: first).run(events: { if case .message(let text) = $0 { messages.append(text) } })
+        XCTAssertTrue(messages.contains { $0.hasPrefix("model: ebt tiny,") }, "\(messages)")
+    }
+
     /// Interrupted and resumed, a run ends with the weights of the same run left alone: the
     /// checkpoint carries AdamW's moments and step and both random streams. (Equal to float
     /// rounding, not bit for bit: the resumed process embeds the clips in buffers laid out
@@ -195,6 +216,12 @@ final class TrainingSessionTests: XCTestCase {
         weights.options.landscapeWeight = 1
         weights.options.smoothL1Beta = .nan
         XCTAssertThrowsError(try TrainingSession(plan: weights)) { XCTAssertTrue("\($0)".contains("beta")) }
+        for (every, factor, expected): (Int, Float, String) in [(0, 1, "--validate-every"), (-1, 1, "--validate-every"), (1, -1, "--alpha-lr"), (1, .nan, "--alpha-lr")] {
+            var schedule = plan("x.safetensors", steps: 10)
+            schedule.validateEvery = every
+            schedule.stepSizeLearningRate = factor
+            XCTAssertThrowsError(try TrainingSession(plan: schedule)) { XCTAssertTrue("\($0)".contains(expected), "\($0)") }
+        }
         for alpha: Float in [0, -1, .nan, .infinity] {
             var step = plan("x.safetensors", steps: 10)
             step.initialStepSize = alpha
