@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// A folder of outputs that appears at its destination only when every file in it is written:
@@ -32,9 +33,7 @@ public final class AtomicDirectory {
             throw FileSystemError(path: path, action: .write, cause: "is \(kind.noun), not a folder")
         }
         let parent = url.deletingLastPathComponent()
-        try FileSystemError.naming(parent.relativePath, .createFolder) {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        }
+        try Folder.create(parent)
         PartialFiles.removeStale(in: parent)
         let temporary = PartialFiles.temporaryURL(for: url)
         guard mkdir(temporary.path, 0o755) == 0 else { throw FileSystemError(path: path, action: .write, errno: errno) }

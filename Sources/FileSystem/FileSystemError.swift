@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// A file-system operation that failed, told as one line naming the path the user gave and the
@@ -45,7 +46,8 @@ public struct FileSystemError: Error, Equatable, Sendable, CustomStringConvertib
         if ns.domain == NSPOSIXErrorDomain {
             code = Int32(truncatingIfNeeded: ns.code)
         } else if ns.domain == NSCocoaErrorDomain {
-            if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            // Stored as a Swift error on Linux, which `as? NSError` does not bridge from Any.
+            if let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), underlying.domain == NSPOSIXErrorDomain {
                 code = Int32(truncatingIfNeeded: underlying.code)
             } else {
                 code = Self.errno(forCocoaCode: ns.code)

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// Turns the paths a user gives (files and folders, searched recursively) into the list of clips
@@ -15,10 +16,9 @@ public enum ClipFinder {
     public static func clips(in inputs: [String]) throws -> [URL] {
         var found: [URL] = []
         for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else { throw MissingInput(path: input) }
+            guard let kind = try FileKind.at(input) else { throw MissingInput(path: input) }
             let url = URL(fileURLWithPath: input)
-            if !isDirectory.boolValue { found.append(url); continue }
+            if kind != .directory { found.append(url); continue }
             let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey],
                                                        options: [.skipsHiddenFiles])
             var inFolder: [URL] = []

@@ -1,4 +1,5 @@
 import EBT
+import FileSystem
 import Foundation
 import PatchCodec
 import Tensors
@@ -150,7 +151,8 @@ public struct EvalJob {
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
         let store = request.output.appendingPathComponent("clips")
-        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        try Folder.create(request.output)
+        try Folder.create(store)
         var results: [ClipEvaluation] = []
         for (index, clip) in clips.enumerated() {
             if let shard = request.shard, index % shard.count != shard.index { continue }
@@ -167,7 +169,7 @@ public struct EvalJob {
                 if request.failFast { throw error }
                 result = ClipEvaluation(clip: clip.relativePath, error: "\(error)")
             }
-            try JSONEncoder().encode(result).write(to: record, options: .atomic)
+            try AtomicFile.write(try JSONEncoder().encode(result), to: record)
             results.append(result)
             progress(index + 1, clips.count, result, false)
         }

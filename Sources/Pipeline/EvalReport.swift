@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import PatchCodec
 
@@ -67,7 +68,7 @@ public enum EvalReport {
             return (caption, batch.rgb, grid.frameWidth, grid.frameHeight)
         }
         let page = html(summary: summary, results: results, modelName: modelName, thumbnails: thumbnails)
-        try Data(page.utf8).write(to: folder.appendingPathComponent("report.html"), options: .atomic)
+        try AtomicFile.write(Data(page.utf8), to: folder.appendingPathComponent("report.html"))
     }
 
     /// Lines over a shared axis frame; empty series are skipped.

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// The batch's totals (summary.json) and its table (results.csv), built from every clip's record.
@@ -112,8 +113,8 @@ public struct EvalSummary: Codable {
         let summary = EvalSummary(results, thinkSteps: thinkSteps, seconds: seconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(summary).write(to: folder.appendingPathComponent("summary.json"), options: .atomic)
-        try Data(csv(results).utf8).write(to: folder.appendingPathComponent("results.csv"), options: .atomic)
+        try AtomicFile.write(try encoder.encode(summary), to: folder.appendingPathComponent("summary.json"))
+        try AtomicFile.write(Data(csv(results).utf8), to: folder.appendingPathComponent("results.csv"))
         return summary
     }
 }

@@ -197,9 +197,7 @@ public struct SurpriseClipManifest: Codable, Equatable, Sendable {
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let file = try AtomicFile(url: url)
-        try encoder.encode(self).withUnsafeBytes { try file.write($0) }
-        try file.commit()
+        try AtomicFile.write(try encoder.encode(self), to: url)
     }
 }
 
@@ -411,8 +409,7 @@ public enum SurpriseClipsJob {
     /// Every input is checked before anything is written.
     public static func run(sourceDirectory: URL, outputDirectory: URL, glitched: URL?,
                            log: (String) -> Void, warn: (String) -> Void) throws -> [Output] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: sourceDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard try FileKind.at(sourceDirectory.relativePath) == .directory else {
             throw SurpriseClipError.notAFolder(path: sourceDirectory.relativePath)
         }
         let clip = { (name: String) in sourceDirectory.appendingPathComponent(name) }
@@ -431,11 +428,7 @@ public enum SurpriseClipsJob {
             try SurpriseClipPlan.jump(name: "jump-vtest", source: vtest, frames: counts[vtest]!),
             try SurpriseClipPlan.jump(name: "jump-cityCC0", source: city, frames: counts[city]!),
         ]
-        do {
-            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw VideoIOError.cannotWrite(path: outputDirectory.relativePath, reason: "cannot create directory")
-        }
+        try Folder.create(outputDirectory)
 
         var outputs: [Output] = []
         for plan in plans {

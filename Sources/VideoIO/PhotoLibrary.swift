@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// The photographs synthetic clips may film: every JPEG and PNG under a folder, decoded up front
@@ -35,12 +36,9 @@ public struct PhotoLibrary: Sendable {
     /// The image files under `directory`, sorted by path.
     static func imageFiles(in directory: URL) throws -> [URL] {
         let path = directory.relativePath
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-            throw VideoIOError.fileNotFound(path: path)
-        }
+        guard let kind = try FileKind.at(path) else { throw VideoIOError.fileNotFound(path: path) }
         func isImage(_ url: URL) -> Bool { imageExtensions.contains(url.pathExtension.lowercased()) }
-        if !isDirectory.boolValue {
+        if kind != .directory {
             guard isImage(directory) else { throw VideoIOError.invalidOption("\(path): not a .jpg, .jpeg or .png photo") }
             return [directory]
         }

@@ -35,6 +35,10 @@ public final class VideoWriter {
         guard fps > 0, fps.isFinite, fps <= 1000 else {
             throw VideoIOError.invalidOption("\(path): fps must be in (0, 1000], got \(fps)")
         }
+        // A folder would otherwise be reported as an unknown container for extension '.'.
+        if try FileKind.at(path, action: .write) == .directory {
+            throw FileSystemError(path: path, action: .write, cause: "is a directory")
+        }
         guard let container = av_guess_format(nil, path, nil) else {
             throw VideoIOError.invalidOption("\(path): unknown container for extension '.\(url.pathExtension)'")
         }

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import VideoIO
 
@@ -20,13 +21,16 @@ enum Diagnostics {
 
     /// Prints the error and exits with `code`; `message` is ArgumentParser's text for its own errors.
     static func fail(_ error: Error, message: String, code: Int32) -> Never {
-        let text = error is VideoIOError ? describe(error) : message
+        let text = error is VideoIOError || FileSystemError(error) != nil ? describe(error) : message
         if !text.isEmpty { write("error: \(oneLine(text))") }
         exit(code == 0 ? 1 : code)
     }
 
+    /// Foundation's file errors, wherever one still escapes, are told as `PATH: cannot ... (cause)`.
     private static func describe(_ error: Error) -> String {
-        (error as? VideoIOError)?.description ?? String(describing: error)
+        if let error = error as? VideoIOError { return error.description }
+        if let error = FileSystemError(error) { return error.description }
+        return String(describing: error)
     }
 
     /// ArgumentParser sometimes adds a "Help:" line; keep everything, on one line.

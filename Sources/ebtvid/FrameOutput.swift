@@ -7,7 +7,7 @@ import VideoIO
 enum FrameOutput {
     case standardOutput
     case numpy(NpyWriter)
-    case device(FileHandle)
+    case device(descriptor: Int32, path: String)
     case file(AtomicFile)
 
     /// Opens the destination; nothing appears at `path` until `finish()` for files.
@@ -21,12 +21,10 @@ enum FrameOutput {
             self = .numpy(try NpyWriter(url: url, elementType: .uint8, rowShape: [height, width, 3]))
             return
         }
-        var status = stat()
-        if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFCHR || status.st_mode & S_IFMT == S_IFIFO {
-            guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw VideoIOError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            self = .device(handle)
+        if let kind = try FileKind.at(path, action: .write), kind == .characterDevice || kind == .fifo {
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw FileSystemError(path: path, action: .write, errno: errno) }
+            self = .device(descriptor: descriptor, path: path)
             return
         }
         self = .file(try AtomicFile(url: url))
@@ -36,14 +34,15 @@ enum FrameOutput {
         switch self {
         case .standardOutput: try Self.writeAll(bytes, to: STDOUT_FILENO, name: "stdout")
         case .numpy(let writer): try writer.append(bytes)
-        case .device(let handle): try Self.writeAll(bytes, to: handle.fileDescriptor, name: "output")
+        case .device(let descriptor, let path): try Self.writeAll(bytes, to: descriptor, name: path)
         case .file(let file): try file.write(bytes)
         }
     }
 
     func finish() throws {
         switch self {
-        case .standardOutput, .device: break
+        case .standardOutput: break
+        case .device(let descriptor, let path): if close(descriptor) != 0 { throw FileSystemError(path: path, action: .write, errno: errno) }
         case .numpy(let writer): try writer.finish()
         case .file(let file): try file.commit()
         }
@@ -57,7 +56,7 @@ enum FrameOutput {
             let written = Foundation.write(descriptor, base + done, bytes.count - done)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw VideoIOError.cannotWrite(path: name, reason: String(cString: strerror(errno)))
+                throw FileSystemError(path: name, action: .write, errno: errno)
             }
             done += written
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EBT
+import FileSystem
 import Foundation
 import Pipeline
 
@@ -46,7 +47,7 @@ struct OverlayCommand: ParsableCommand {
     func run() throws {
         let modelFile = try model.load().file
         let request = self.request
-        try FileManager.default.createDirectory(at: request.output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Folder.create(request.output.deletingLastPathComponent())
         let result = try OverlayJob(model: modelFile).run(request)
         let outliers = result.outliers.isEmpty ? "none" : result.outliers.map(String.init).joined(separator: ", ")
         print("\(result.energies.count) frames; outlier frames: \(outliers)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSystem
 import Foundation
 import VideoIO
 
@@ -109,11 +110,7 @@ struct SynthCommand: ParsableCommand {
                              side: SyntheticClip.photoSide(forClipSize: max(width, height)))
         }
         let directory = URL(fileURLWithPath: out)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw VideoIOError.cannotWrite(path: out, reason: "cannot create directory")
-        }
+        try Folder.create(directory)
         for index in 0..<count {
             let clip = SyntheticClip.member(ofSetWithSeed: seed, index: index, width: width, height: height,
                                             frameCount: frames, fps: fps, photos: library,
