@@ -97,8 +97,17 @@ public struct ClipEvaluation: Codable, Sendable {
     /// again rather than reported beside newer ones as if alike.
     public static let currentFormat = 2
     public var format: Int? = ClipEvaluation.currentFormat
+    /// What the record was made from; a re-run reuses it only for the same (`EvalRecordKey`).
+    public var key: EvalRecordKey?
+    /// Problems reading the clip that did not stop its evaluation (a truncated file).
+    public var warnings: [String] = []
 
-    var isOutdated: Bool { format != Self.currentFormat }
+    /// Whether a run that would make `key` may take this record instead: made by this format of
+    /// the code from the same inputs, and not a failure (which may have been the disk's, or
+    /// memory's, and is tried again).
+    func isReusable(for key: EvalRecordKey?) -> Bool {
+        format == Self.currentFormat && key != nil && self.key == key && error == nil
+    }
 
     public var energyErrorSpearman: Double? {
         energies.isEmpty ? nil : RankStatistics.spearman(energies.map(Double.init), errors)
@@ -119,7 +128,7 @@ public struct ClipEvaluation: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises, format
+        case clip, error, frames, model, linear, motion, baseline, energies, errors, surprises, format, key, warnings
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
@@ -141,37 +150,59 @@ public struct ClipEvaluation: Codable, Sendable {
 /// model, how well energy ranks errors, and how well it flags the sidecars' surprise frames.
 public struct EvalJob {
     public let model: ModelFile
+    /// `model.fingerprint`, computed once: every record's key holds it.
+    let modelFingerprint: String
 
-    public init(model: ModelFile) { self.model = model }
+    public init(model: ModelFile) {
+        self.model = model
+        modelFingerprint = model.fingerprint
+    }
 
-    /// Evaluates every clip not already done, reporting each as it finishes; returns all clips'
-    /// results (old and new). A failing clip is recorded with its error unless `failFast`.
-    public func run(_ request: EvalRequest, progress: (Int, Int, ClipEvaluation, Bool) -> Void = { _, _, _, _ in }) throws -> [ClipEvaluation] {
+    /// The clips `request` names and, for each clip of its shard, the key a record of it gets
+    /// and the record an earlier run left that still holds for that key.
+    public func survey(_ request: EvalRequest) throws -> EvalSurvey {
         if let problem = request.problem { throw PredictError.invalid(problem) }
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
-        let store = request.output.appendingPathComponent("clips")
-        try Folder.create(request.output)
-        try Folder.create(store)
-        var results: [ClipEvaluation] = []
+        let baselineFingerprint = request.baseline?.fingerprint
+        var survey = EvalSurvey(clipCount: clips.count)
         for (index, clip) in clips.enumerated() {
             if let shard = request.shard, index % shard.count != shard.index { continue }
+            let key = EvalRecordKey(clip: clip, request: request, model: model, modelFingerprint: modelFingerprint,
+                                    baselineFingerprint: baselineFingerprint)
             let record = Self.record(of: clip, output: request.output)
-            if let data = try? Data(contentsOf: record), let done = try? JSONDecoder().decode(ClipEvaluation.self, from: data), !done.isOutdated {
+            let stored = (try? Data(contentsOf: record)).flatMap { try? JSONDecoder().decode(ClipEvaluation.self, from: $0) }
+            let reusable = stored.flatMap { $0.isReusable(for: key) ? $0 : nil }
+            if stored != nil && reusable == nil { survey.outdated += 1 }
+            survey.entries.append(.init(index: index, clip: clip, record: record, key: key, reusable: reusable))
+        }
+        return survey
+    }
+
+    /// Evaluates every clip whose record does not hold, reporting each as it finishes; returns all
+    /// clips' results (reused and new). A failing clip is recorded with its error unless `failFast`.
+    public func run(_ request: EvalRequest, progress: (Int, Int, ClipEvaluation, Bool) -> Void = { _, _, _, _ in }) throws -> [ClipEvaluation] {
+        let survey = try survey(request)
+        try Folder.create(request.output)
+        try Folder.create(request.output.appendingPathComponent("clips"))
+        var results: [ClipEvaluation] = []
+        for entry in survey.entries {
+            if let done = entry.reusable {
                 results.append(done)
-                progress(index + 1, clips.count, done, true)
+                progress(entry.index + 1, survey.clipCount, done, true)
                 continue
             }
             var result: ClipEvaluation
             do {
-                result = try PredictError.naming(clip) { try evaluate(clip, request: request) }
+                result = try PredictError.naming(entry.clip) { try evaluate(entry.clip, request: request) }
             } catch {
                 if request.failFast { throw error }
-                result = ClipEvaluation(clip: clip.relativePath, error: "\(error)")
+                result = ClipEvaluation(clip: entry.clip.relativePath, error: "\(error)")
             }
-            try AtomicFile.write(try JSONEncoder().encode(result), to: record)
+            result.key = entry.key
+            try AtomicFile.write(try JSONEncoder().encode(result), to: entry.record)
             results.append(result)
-            progress(index + 1, clips.count, result, false)
+            progress(entry.index + 1, survey.clipCount, result, false)
         }
         return results
     }
@@ -183,10 +214,13 @@ public struct EvalJob {
 
     /// A file name unique to the clip's path, readable at a glance.
     static func recordName(for clip: URL) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in clip.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return clip.deletingPathExtension().lastPathComponent + "-" + String(hash % 0xFFFF_FFFF, radix: 16) + ".json"
+        var hash = ContentHash()
+        hash.add(Array(clip.standardizedFileURL.path.utf8))
+        return clip.deletingPathExtension().lastPathComponent + "-" + String(hash.value % 0xFFFF_FFFF, radix: 16) + ".json"
     }
+
+    /// The sidecar JSON of `clip`: NAME.json beside NAME.ext.
+    static func sidecar(of clip: URL) -> URL { clip.deletingPathExtension().appendingPathExtension("json") }
 
     func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
         let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid
@@ -336,8 +370,7 @@ public struct EvalJob {
 
     /// Surprise frame indices from the clip's sidecar JSON (NAME.json beside NAME.ext), if any.
     static func surpriseFrames(of clip: URL) -> [Int] {
-        let sidecar = clip.deletingPathExtension().appendingPathExtension("json")
-        guard let data = try? Data(contentsOf: sidecar),
+        guard let data = try? Data(contentsOf: sidecar(of: clip)),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
         return object["surprise_frames"] as? [Int] ?? []
     }

@@ -86,10 +86,16 @@ struct EvalCommand: ParsableCommand {
         let (modelFile, modelPath) = try model.load()
         var request = self.request
         request.baseline = try baseline.map(ModelOption.open)
+        let job = EvalJob(model: modelFile)
+        let survey = try job.survey(request)
+        if shard == nil {
+            print("records: \(survey.reused) of \(survey.clipCount) reused from an earlier run into \(out)"
+                  + (survey.outdated > 0 ? ", \(survey.outdated) made from other inputs or options or failed, evaluated again" : ""))
+        }
         let progress = ProgressLine()
         var evaluated = 0
-        if jobs > 1 && shard == nil {
-            let clips = try ClipFinder.clips(in: inputs)
+        if jobs > 1 && shard == nil && !survey.pendingRecords.isEmpty {
+            let clips = survey.clipCount
             var arguments = inputs + ["--model", modelPath, "--horizon", String(horizon), "--out", out]
             if let baseline { arguments += ["--baseline", baseline] }
             if let think { arguments += ["--think", String(think)] }
@@ -97,13 +103,15 @@ struct EvalCommand: ParsableCommand {
             if samples > 1 { arguments += ["--samples", String(samples)] }
             if let adaptive { arguments += ["--adaptive", String(adaptive)] }
             if failFast { arguments.append("--fail-fast") }
-            try EvalWorkers(count: min(jobs, max(clips.count, 1)), arguments: arguments, clips: clips, output: request.output).run { done in
-                let elapsed = Date().timeIntervalSince(began)
-                let left = done > 0 ? elapsed / Double(done) * Double(clips.count - done) : .nan
-                progress.update("\(ProgressLine.bar(Double(done) / Double(max(clips.count, 1)))) clip \(done)/\(clips.count)  ETA \(ProgressLine.duration(left))  \(jobs) workers")
+            let workers = EvalWorkers(count: min(jobs, max(survey.pendingRecords.count, 1)), arguments: arguments,
+                                      pendingRecords: survey.pendingRecords, reused: survey.reused)
+            try workers.run { done in
+                let elapsed = Date().timeIntervalSince(began), fresh = done - survey.reused
+                let left = fresh > 0 ? elapsed / Double(fresh) * Double(clips - done) : .nan
+                progress.update("\(ProgressLine.bar(Double(done) / Double(max(clips, 1)))) clip \(done)/\(clips)  ETA \(ProgressLine.duration(left))  \(jobs) workers")
             }
         }
-        let results = try EvalJob(model: modelFile).run(request) { index, total, clip, skipped in
+        let results = try job.run(request) { index, total, clip, skipped in
             if let error = clip.error { progress.message("error: \(error)") }
             if !skipped { evaluated += 1 }
             let elapsed = Date().timeIntervalSince(began)

@@ -10,8 +10,9 @@ struct EvalWorkers {
     let count: Int
     /// The worker's arguments after `eval` (its shard is appended).
     let arguments: [String]
-    let clips: [URL]
-    let output: URL
+    /// The records the workers are to write, and how many others an earlier run left that hold.
+    let pendingRecords: [URL]
+    let reused: Int
 
     /// Tells a worker which process started it, so it can tell when that one is gone.
     static let parentVariable = "EBTVID_EVAL_PARENT"
@@ -32,12 +33,21 @@ struct EvalWorkers {
             try process.run()
             return process
         }
-        let records = clips.map { EvalJob.record(of: $0, output: output).path }
+        // An out-of-date record is there from the start: a clip is done when its record changes.
+        let before = pendingRecords.map(Self.modification)
+        func done() -> Int { reused + zip(pendingRecords, before).filter { Self.modification($0.0) != $0.1 }.count }
         while workers.contains(where: \.isRunning) {
-            progress(records.filter { FileManager.default.fileExists(atPath: $0) }.count)
+            progress(done())
             Thread.sleep(forTimeInterval: 0.25)
         }
-        progress(records.filter { FileManager.default.fileExists(atPath: $0) }.count)
+        progress(done())
+    }
+
+    /// A file's modification time in seconds (nil when absent), to well under a microsecond.
+    private static func modification(_ url: URL) -> Double? {
+        var status = stat()
+        guard stat(url.path, &status) == 0 else { return nil }
+        return Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
     }
 
     /// Called in a worker: it gets SIGTERM when its parent goes, however the parent ends

@@ -52,6 +52,22 @@ final class EvalJobsCommandTests: XCTestCase {
         XCTAssertTrue(gone, "workers \(workers) outlived their parent by 5 s")
     }
 
+    /// A re-run says how many records it reused, and evaluates again those made with other options.
+    func testARerunSaysHowManyRecordsItReused() throws {
+        let directory = try scratchDirectory(for: self)
+        let out = directory.appendingPathComponent("eval").path
+        let clip = try synthesizedClip(in: directory.appendingPathComponent("clips"), size: 32, frames: 12)
+        func recordsLine(_ arguments: [String]) throws -> String? {
+            let result = try EbtvidProcess.run(["eval", clip, "--horizon", "2", "--out", out] + arguments)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("records: ") }.map(String.init)
+        }
+        XCTAssertEqual(try recordsLine([]), "records: 0 of 1 reused from an earlier run into \(out)")
+        XCTAssertEqual(try recordsLine([]), "records: 1 of 1 reused from an earlier run into \(out)")
+        XCTAssertEqual(try recordsLine(["--think", "1", "--jobs", "2"]),
+                       "records: 0 of 1 reused from an earlier run into \(out), 1 made from other inputs or options or failed, evaluated again")
+    }
+
     func testAbsurdJobsIsRefused() throws {
         let result = try EbtvidProcess.run(["eval", clips.path, "--jobs", "0", "--out", "/tmp/never"])
         XCTAssertEqual(result.status, 64)

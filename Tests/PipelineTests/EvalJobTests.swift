@@ -69,10 +69,56 @@ final class EvalJobTests: XCTestCase {
         XCTAssertTrue(page.contains("broken.mp4") && page.contains("s2024-002-zoom.mp4"))
         XCTAssertFalse(page.contains("src=\"http"), "the page is self-contained")
 
-        // A second run finds every clip's record and evaluates nothing again.
+        // A second run reuses every clip's record but the failed one's, which it tries again.
         skipped = []
         _ = try job.run(request) { _, _, _, wasSkipped in skipped.append(wasSkipped) }
-        XCTAssertEqual(skipped, [true, true, true])
+        XCTAssertEqual(skipped, [false, true, true], "broken.mp4 sorts first")
+    }
+
+    /// A record is reused only by a run that would make it from the same clip, sidecar, model,
+    /// baseline and options; anything else is evaluated again (before, records were keyed by the
+    /// clip's path alone, and another model's run reported the old numbers under its name).
+    func testARecordIsReusedOnlyForTheSameInputsAndOptions() throws {
+        let folder = try scratchFolder(for: self)
+        let clip = folder.appendingPathComponent("static.mp4"), sidecar = folder.appendingPathComponent("static.json")
+        try VideoReaderFixture.writeStatic(try VideoReaderFixture.firstFrame(of: committedClips.appendingPathComponent("s2024-000-bouncing.mp4")),
+                                           frames: 10, to: clip)
+        try Data(#"{"surprise_frames": [7]}"#.utf8).write(to: sidecar)
+        let base = EvalRequest(inputs: [clip.path], output: folder.appendingPathComponent("out"))
+        let model = try untrainedModel()
+        func reused(_ request: EvalRequest, model: ModelFile = model) throws -> Bool {
+            var reused: [Bool] = []
+            let results = try EvalJob(model: model).run(request) { _, _, _, skipped in reused.append(skipped) }
+            XCTAssertNil(results.first?.error)
+            return try XCTUnwrap(reused.first)
+        }
+        XCTAssertFalse(try reused(base), "nothing to reuse yet")
+        XCTAssertTrue(try reused(base), "the same run again")
+        let saved = folder.appendingPathComponent("model.safetensors")
+        try model.write(to: saved)
+        XCTAssertTrue(try reused(base, model: try ModelFile(contentsOf: saved)), "the same model read back from its file")
+
+        var changes: [(String, (inout EvalRequest) -> Void)] = [
+            ("horizon", { $0.horizon = 3 }), ("thinking steps", { $0.thinkingSteps = 1 }), ("context", { $0.context = 4 }),
+            ("samples", { $0.samples = 2 }), ("tolerance", { $0.tolerance = 0.1 }),
+        ]
+        let baseline = try untrainedModel(kind: .baseline)
+        changes.append(("baseline", { $0.baseline = baseline }))
+        for (name, change) in changes {
+            var request = base
+            change(&request)
+            XCTAssertFalse(try reused(request), "another \(name) is evaluated again")
+            XCTAssertTrue(try reused(request), "and then reused for the same \(name)")
+        }
+        // Back to the first options, whose record was replaced.
+        XCTAssertFalse(try reused(base))
+        XCTAssertFalse(try reused(base, model: try untrainedModel(components: 5)), "another model")
+        XCTAssertFalse(try reused(base), "the first model again")
+        try Data(#"{"surprise_frames": [8]}"#.utf8).write(to: sidecar)
+        XCTAssertFalse(try reused(base), "an edited sidecar")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: clip.path)
+        XCTAssertFalse(try reused(base), "a clip changed since")
+        XCTAssertTrue(try reused(base))
     }
 
     /// A baseline with its own codec (another embedding size) is run on its own embeddings: its
