@@ -32,6 +32,11 @@ public struct ReadOptions: Equatable, Sendable {
         self.threadCount = threadCount
     }
 
+    /// The highest target rate at all, and the most a clip's own rate may be multiplied by:
+    /// beyond them resampling only repeats frames, and 1e6 fps turned a 4-second clip into 48.9 GB.
+    public static let maxTargetFPS = 1000.0
+    public static let maxUpsampling = 8.0
+
     /// Rejects values that have no meaning, before any file is touched.
     public func validate() throws {
         if (width == nil) != (height == nil) {
@@ -41,8 +46,8 @@ public struct ReadOptions: Equatable, Sendable {
             throw VideoIOError.invalidOption("output size \(width)x\(height) must be between 1 and \(maxDimension) per side")
         }
         if stride < 1 { throw VideoIOError.invalidOption("stride must be at least 1, got \(stride)") }
-        if let fps = targetFPS, !(fps > 0 && fps.isFinite) {
-            throw VideoIOError.invalidOption("target fps must be a positive number, got \(fps)")
+        if let fps = targetFPS, !(fps > 0 && fps <= Self.maxTargetFPS) {
+            throw VideoIOError.invalidOption("target fps must be a positive number up to \(Int(Self.maxTargetFPS)), got \(fps)")
         }
         if targetFPS != nil && stride != 1 {
             throw VideoIOError.invalidOption("choose either a frame stride or a target fps, not both")

@@ -38,6 +38,23 @@ public final class VideoReader {
         self.options = options
         self.decoder = try FrameDecoder(path: url.relativePath, maxDimension: options.maxDimension,
                                         threadCount: options.threadCount)
+        let sourceFPS = decoder.metadata.fps
+        if let target = options.targetFPS, sourceFPS > 0, target > sourceFPS * ReadOptions.maxUpsampling {
+            throw VideoIOError.invalidOption(String(format: "target fps %g is more than %g times the clip's %g fps (%@)",
+                                                    target, ReadOptions.maxUpsampling, sourceFPS, url.relativePath))
+        }
+    }
+
+    /// About how many frames the selection delivers, from what the container states (its frame
+    /// count, or its duration at its rate); nil when it states neither. For checking the room an
+    /// output needs before writing it: a header can lie, and a truncated file delivers fewer.
+    public var expectedFrameCount: Int? {
+        let fps = metadata.fps
+        guard let total = metadata.frameCount.map(Double.init) ?? metadata.duration.flatMap({ fps > 0 ? $0 * fps : nil }) else { return nil }
+        let remaining = max(0, total - Double(options.start))
+        var count = options.targetFPS.map { target in fps > 0 ? remaining / fps * target : remaining } ?? remaining / Double(options.stride)
+        if let maxFrames = options.maxFrames { count = min(count, Double(maxFrames)) }
+        return Int(min(count.rounded(.up), 1e15))
     }
 
     /// The size frames are delivered at: the requested size, or the stream's own.

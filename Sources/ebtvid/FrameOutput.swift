@@ -10,18 +10,25 @@ enum FrameOutput {
     case device(descriptor: Int32, path: String)
     case file(AtomicFile)
 
-    /// Opens the destination; nothing appears at `path` until `finish()` for files.
-    init(path: String, width: Int, height: Int) throws {
+    /// Opens the destination; nothing appears at `path` until `finish()` for files. A file is
+    /// refused at once when `expectedFrames` of the size would not fit where it goes.
+    init(path: String, width: Int, height: Int, expectedFrames: Int? = nil) throws {
         if path == "-" {
             self = .standardOutput
             return
         }
         let url = URL(fileURLWithPath: path)
+        let kind = try FileKind.at(path, action: .write)
+        if let frames = expectedFrames, kind != .characterDevice && kind != .fifo {
+            let (bytes, overflow) = frames.multipliedReportingOverflow(by: width * height * 3)
+            try FreeSpace.check(overflow ? .max : bytes, for: url, what: "\(frames) frames of \(width)x\(height)",
+                                hint: "--max-frames takes fewer")
+        }
         if url.pathExtension.lowercased() == "npy" {
             self = .numpy(try NpyWriter(url: url, elementType: .uint8, rowShape: [height, width, 3]))
             return
         }
-        if let kind = try FileKind.at(path, action: .write), kind == .characterDevice || kind == .fifo {
+        if kind == .characterDevice || kind == .fifo {
             let descriptor = open(path, O_WRONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw FileSystemError(path: path, action: .write, errno: errno) }
             self = .device(descriptor: descriptor, path: path)

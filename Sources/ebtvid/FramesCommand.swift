@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSystem
 import Foundation
 import VideoIO
 
@@ -52,9 +53,12 @@ struct FramesCommand: ParsableCommand {
 
     func run() throws {
         // Open the clip before the output, so a bad clip leaves no output behind.
-        let reader = try VideoReader(url: URL(fileURLWithPath: clip), options: readOptions)
+        let reader: VideoReader
+        do { reader = try VideoReader(url: URL(fileURLWithPath: clip), options: readOptions) } catch VideoIOError.invalidOption(let problem) {
+            throw ValidationError(problem)  // --fps beyond what the clip's own rate allows
+        }
         let (width, height) = reader.outputSize
-        let output = try FrameOutput(path: out, width: width, height: height)
+        let output = try FrameOutput(path: out, width: width, height: height, expectedFrames: reader.expectedFrameCount)
         var frame = RGBFrame(width: width, height: height)
         while try reader.nextFrame(into: &frame) {
             guard frame.width == width, frame.height == height else {

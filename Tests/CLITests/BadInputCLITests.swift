@@ -92,6 +92,7 @@ final class BadInputCLITests: XCTestCase {
             (["--size", "0"], "0x0"), (["--size", "0x16"], "0x16"), (["--stride", "-1"], "stride"),
             (["--stride", "0"], "stride"), (["--max-frames", "0"], "max frames"), (["--start", "-2"], "start"),
             (["--fps", "-5"], "fps"), (["--size", "big"], "size"), (["--stride", "2", "--fps", "10"], "either"),
+            (["--fps", "1e300"], "up to 1000"), (["--fps", "1e6"], "up to 1000"), (["--fps", "200"], "more than 8 times the clip's 24 fps"),
         ]
         for (flags, mention) in cases {
             let result = try EbtvidProcess.run(["frames", clip, "--out", output.path] + flags)
@@ -100,6 +101,19 @@ final class BadInputCLITests: XCTestCase {
             XCTAssertTrue(result.stderr.hasPrefix("error: ") && result.stderr.contains(mention), "\(flags): \(result.stderr)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+    }
+
+    /// A request whose frames cannot fit where they go is refused before a byte is written, with
+    /// the sizes (1e6 fps once turned a 4-second clip into 48.9 GB).
+    func testAnOutputLargerThanTheFreeSpaceIsRefusedBeforeWriting() throws {
+        let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("clips/s2024-000-bouncing.mp4").path
+        // 96 frames at 24 fps resampled to 192 fps: 768 frames of 8192x8192, 154.6 GB.
+        var status = statvfs()
+        XCTAssertEqual(statvfs(directory.path, &status), 0)
+        if Double(status.f_bavail) * Double(status.f_frsize) > 154e9 { throw XCTSkip("more than 154 GB free here") }
+        let message = try expectFailure(clip, extra: ["--size", "8192x8192", "--fps", "192"], mentions: ["768 frames of 8192x8192 need about 154.6 GB", "free there"])
+        XCTAssertTrue(message.hasPrefix("error: \(output.path): cannot write ("), message)
     }
 
     func testTruncatedClipGivesItsFramesAndAWarning() throws {
