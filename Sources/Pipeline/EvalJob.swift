@@ -234,6 +234,7 @@ public struct EvalJob {
         func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
 
         var result = ClipEvaluation(clip: clip.relativePath)
+        result.warnings = pixels.warnings
         let targets = Array(context..<count)
         let surpriseFrames = Set(Self.surpriseFrames(of: clip))
         var sums: [String: (psnr: Double, ssim: Double, mse: Double, embedding: Double)] = [:]

@@ -7,6 +7,8 @@ import VideoIO
 public struct FrameBatch {
     public var rgb: [UInt8]
     public var frames: Int
+    /// Problems met while reading that did not stop it (a truncated file).
+    public var warnings: [String] = []
 
     public static func read(_ url: URL, grid: PatchGrid, stride: Int = 1, start: Int = 0, maxFrames: Int) throws -> FrameBatch {
         let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
@@ -17,6 +19,7 @@ public struct FrameBatch {
             batch.rgb += frame.pixels
             batch.frames += 1
         }
+        batch.warnings = reader.warnings
         return batch
     }
 }

@@ -34,6 +34,8 @@ public struct OverlayResult {
     public var surpriseScores: [Double]
     /// Frames whose surprise score is an outlier for this clip.
     public var outliers: [Int]
+    /// Problems reading the clip that did not stop the overlay (a truncated file).
+    public var warnings: [String] = []
 }
 
 /// The clip itself, with the model's surprise drawn over it: for every frame, the energy each
@@ -117,7 +119,7 @@ public struct OverlayJob {
             t += 1
         }
         try writer.finish()
-        return OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers)
+        return OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers, warnings: clip.warnings)
     }
 
     /// Even display dimensions with the long side `longSide` and the grid's aspect ratio.

@@ -71,6 +71,8 @@ public struct PredictResult {
     public var frames: [PredictedFrame]
     public var contextRange: Range<Int>
     public var files: [URL]
+    /// Problems reading the clip that did not stop the prediction (a truncated file).
+    public var warnings: [String] = []
 }
 
 public enum PredictError: Error, CustomStringConvertible {
@@ -108,7 +110,7 @@ public struct PredictJob {
         let contextLength = request.context ?? model.network.config.context
 
         // The window: context frames then (when the clip has them) the true next frames.
-        let (window, first, fps) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
+        let (window, first, fps, warnings) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
         let available = window.count
         guard available >= 2 else { throw PredictError.tooShort(request.clip.relativePath, frames: available) }
         let contextCount = min(contextLength, available - (available > contextLength ? 0 : 1))
@@ -152,7 +154,7 @@ public struct PredictJob {
         }
         try folder.commit()
         let files = [Self.videoName, Self.recordsName, Self.tableName, Self.framesName].map { request.output.appendingPathComponent($0) }
-        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: files)
+        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: files, warnings: warnings)
     }
 
     static let videoName = "prediction.mp4", framesName = "prediction.npy", recordsName = "frames.json", tableName = "frames.csv"
@@ -160,8 +162,8 @@ public struct PredictJob {
     public static let outputNames: Set<String> = [videoName, framesName, recordsName, tableName]
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
-    /// ever held. Returns the frames, the index of the first, and the clip's frame rate.
-    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> ([[UInt8]], Int, Double) {
+    /// ever held. Returns the frames, the index of the first, the clip's frame rate and the reader's warnings.
+    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> ([[UInt8]], Int, Double, [String]) {
         let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
                                                                               start: request.start ?? 0,
                                                                               maxFrames: request.start == nil ? nil : length))
@@ -174,7 +176,7 @@ public struct PredictJob {
             if frames.count > length { frames.removeFirst() }
         }
         let first = (request.start ?? 0) + seen - frames.count
-        return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+        return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24, reader.warnings)
     }
 
     /// Context frames, then predictions; with ground truth, three panels: truth | prediction | error.

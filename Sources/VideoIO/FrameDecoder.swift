@@ -26,6 +26,11 @@ final class FrameDecoder {
     private var failedPackets = 0
     private var firstFailure: String?
     private var readFailure: String?
+    /// How long the video stream says it lasts, when that can be told apart from other streams'
+    /// length: what a stream without a frame count (mkv, webm) is checked against at its end.
+    private let statedVideoDuration: Double?
+    /// The presentation time of the last frame decoded, for that check.
+    private var lastFrameTime = 0.0
 
     /// Opens `path` and its video decoder with frame and slice threading.
     /// Throws a `VideoIOError` naming the cause for anything that is not a decodable video.
@@ -100,6 +105,7 @@ final class FrameDecoder {
         self.metadata = metadata
         self.timeBase = FFmpeg.rational(stream.pointee.time_base) ?? 0
         self.startTimestamp = stream.pointee.start_time == FFmpeg.noTimestamp ? 0 : stream.pointee.start_time
+        self.statedVideoDuration = Self.videoDuration(context, stream: stream)
     }
 
     deinit {
@@ -128,6 +134,7 @@ final class FrameDecoder {
             let received = avcodec_receive_frame(codec, frame)
             if received >= 0 {
                 decodedCount += 1
+                lastFrameTime = max(lastFrameTime, currentTime)
                 return true
             }
             if received == FFmpeg.eof {
@@ -171,6 +178,12 @@ final class FrameDecoder {
         var problems: [String] = []
         if let expected = metadata.frameCount, decodedCount > 0, decodedCount < expected {
             problems.append("decoded \(decodedCount) of \(expected) frames; the file looks truncated or damaged")
+        } else if metadata.frameCount == nil, decodedCount > 0, let stated = statedVideoDuration, metadata.fps > 0,
+                  lastFrameTime + 2.5 / metadata.fps < stated {
+            // Containers that count no frames (mkv, webm) still state a duration: a stream that
+            // ends more than a frame or two short of it was cut off.
+            problems.append(String(format: "decoded %d frames, up to %.2f s of the %.2f s the file states; the file looks truncated or damaged",
+                                   decodedCount, lastFrameTime + 1 / metadata.fps, stated))
         }
         if let readFailure { problems.append("reading stopped early (\(readFailure))") }
         if failedPackets > 0 {
@@ -250,6 +263,21 @@ final class FrameDecoder {
             pixelFormat: pixelFormat, fps: fps, duration: duration,
             frameCount: frames > 0 || (frames == 0 && Self.countsFrames(context)) ? Int(frames) : nil,
             rotation: rotation(of: stream))
+    }
+
+    /// The video stream's own duration; else the container's when the video is its only stream
+    /// (with audio beside it, the container's duration may be the audio's).
+    private static func videoDuration(_ context: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>) -> Double? {
+        if stream.pointee.duration > 0, let timeBase = FFmpeg.rational(stream.pointee.time_base) {
+            return Double(stream.pointee.duration) * timeBase
+        }
+        // Matroska keeps a track's length in its DURATION tag, "HH:MM:SS.nnnnnnnnn".
+        if let tag = av_dict_get(stream.pointee.metadata, "DURATION", nil, 0)?.pointee.value {
+            let parts = String(cString: tag).split(separator: ":").compactMap { Double($0) }
+            if parts.count == 3 { return parts[0] * 3600 + parts[1] * 60 + parts[2] }
+        }
+        if context.pointee.nb_streams == 1, context.pointee.duration > 0 { return Double(context.pointee.duration) / Double(AV_TIME_BASE) }
+        return nil
     }
 
     /// mp4/mov store an exact sample count, so their zero means "empty"; elsewhere zero means "unknown".

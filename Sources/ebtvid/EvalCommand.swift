@@ -92,6 +92,7 @@ struct EvalCommand: ParsableCommand {
             print("records: \(survey.reused) of \(survey.clipCount) reused from an earlier run into \(out)"
                   + (survey.outdated > 0 ? ", \(survey.outdated) made from other inputs or options or failed, evaluated again" : ""))
         }
+        let reusedEarlier = Set(survey.entries.compactMap { $0.reusable?.clip })
         let progress = ProgressLine()
         var evaluated = 0
         if jobs > 1 && shard == nil && !survey.pendingRecords.isEmpty {
@@ -113,6 +114,8 @@ struct EvalCommand: ParsableCommand {
         }
         let results = try job.run(request) { index, total, clip, skipped in
             if let error = clip.error { progress.message("error: \(error)") }
+            // Warnings of this run's clips, the workers' included (their stderr is not shown).
+            if !reusedEarlier.contains(clip.clip) { clip.warnings.forEach { progress.message("warning: \($0)") } }
             if !skipped { evaluated += 1 }
             let elapsed = Date().timeIntervalSince(began)
             let left = evaluated > 0 ? elapsed / Double(evaluated) * Double(total - index) : .nan

@@ -49,6 +49,7 @@ struct OverlayCommand: ParsableCommand {
         let request = self.request
         try Folder.create(request.output.deletingLastPathComponent())
         let result = try OverlayJob(model: modelFile).run(request)
+        result.warnings.forEach(Diagnostics.warn)
         let outliers = result.outliers.isEmpty ? "none" : result.outliers.map(String.init).joined(separator: ", ")
         print("\(result.energies.count) frames; outlier frames: \(outliers)")
         print("wrote \(out)")

@@ -62,6 +62,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let modelFile = try model.load().file
         let result = try PredictJob(model: modelFile).run(request(modelThinkingSteps: modelFile.network.config.thinkingSteps))
+        result.warnings.forEach(Diagnostics.warn)
 
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
         print("frame   energy     PSNR dB   SSIM    copy-last PSNR")

@@ -130,6 +130,24 @@ final class BadInputCLITests: XCTestCase {
         XCTAssertTrue((1..<48).contains(frames), "\(frames) frames")
     }
 
+    /// Every command that reads a clip passes its reading warnings on, not only `frames`.
+    func testPredictOverlayAndEvalWarnOfATruncatedClip() throws {
+        let clip = try synthesizedClip(in: directory, size: 32, frames: 48)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+        let cut = try file("cut.mp4", bytes.prefix(bytes.count / 2))
+        let out = directory.appendingPathComponent("runs")
+        for command in [["predict", cut, "--horizon", "2", "--out", out.appendingPathComponent("p").path],
+                        ["overlay", cut, "--size", "64", "--out", out.appendingPathComponent("o.mp4").path],
+                        ["eval", cut, "--horizon", "2", "--out", out.appendingPathComponent("e").path],
+                        ["eval", cut, "--horizon", "2", "--jobs", "2", "--out", out.appendingPathComponent("e2").path]] {
+            let result = try EbtvidProcess.run(command)
+            XCTAssertEqual(result.status, 0, "\(command): \(result.stderr)")
+            let warnings = result.stderrLines.filter { $0.hasPrefix("warning: ") }
+            XCTAssertEqual(warnings.count, 1, "\(command): \(result.stderr)")
+            XCTAssertTrue(warnings.first?.contains("cut.mp4: decoded") == true && warnings.first?.contains("truncated") == true, "\(warnings)")
+        }
+    }
+
     func testHelpStillWorks() throws {
         let result = try EbtvidProcess.run(["frames", "--help"])
         XCTAssertEqual(result.status, 0)

@@ -102,6 +102,32 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// mkv and webm count no frames, but state a duration: a stream that ends well short of it
+    /// warns as a truncated mp4 does (before, 35 of 90 cut mkv/webm files read short in silence),
+    /// and a whole one does not.
+    func testTruncatedMatroskaAndWebMWarnToo() throws {
+        let frames = SyntheticClip(seed: 4, kind: .bouncing, size: 32, frameCount: 48, surprises: false).frames()
+        for (codec, container) in [(VideoCodec.h264, "mkv"), (.vp9, "webm")] {
+            guard VideoCodec.firstAvailableEncoder(among: codec.encoderNames) != nil else { continue }
+            let whole = try writeClip(frames, to: directory.appendingPathComponent("whole.\(container)"), options: WriteOptions(codec: codec))
+            let complete = try VideoReader(url: whole)
+            XCTAssertEqual(try complete.readAll().count, 48, container)
+            XCTAssertEqual(complete.warnings, [], "\(container): a whole file reads without a warning")
+            let bytes = try Data(contentsOf: whole)
+            for share in [0.3, 0.6, 0.9] {
+                let cut = directory.appendingPathComponent("cut-\(share).\(container)")
+                try bytes.prefix(Int(Double(bytes.count) * share)).write(to: cut)
+                let reader = try VideoReader(url: cut)
+                let decoded = try reader.readAll().count
+                XCTAssertTrue((1..<48).contains(decoded), "\(container) cut to \(share): \(decoded) frames")
+                XCTAssertEqual(reader.warnings.count, 1, "\(container) cut to \(share): \(reader.warnings)")
+                XCTAssertTrue(reader.warnings.first?.contains("\(decoded) frames, up to") == true
+                              && reader.warnings.first?.contains("of the 2.00 s the file states; the file looks truncated") == true,
+                              "\(reader.warnings)")
+            }
+        }
+    }
+
     func testNonsenseOptionsAreRejectedBeforeOpening() {
         let missing = directory.appendingPathComponent("never-opened.mp4")
         let bad: [ReadOptions] = [
