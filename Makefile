@@ -12,7 +12,7 @@ RELEASE    := -c release --scratch-path $(SCRATCH)
 BIN        := $(SCRATCH)/release/ebtvid
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos build test demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-bench photos revision build test demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -33,11 +33,19 @@ setup-bench: setup
 photos:
 	@dpkg -s $(PHOTO_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(PHOTO_PKGS); }
 
-build: setup
+## The git revision `ebtvid --version` prints, baked into the build as a generated Swift file that
+## git ignores (see Sources/ebtvid/BakedRevision.swift). Rewritten only when the revision changes,
+## so it costs no rebuild otherwise; outside a git checkout of this folder (a tarball) it is
+## removed and the binary says "unknown".
+REVISION_FILE ?= Sources/ebtvid/GitRevision.generated.swift
+revision:
+	@if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && rev=$$(git rev-parse --short=12 HEAD 2>/dev/null); then 	  git diff --quiet HEAD -- 2>/dev/null || rev="$$rev-dirty"; 	  text="extension VersionInfo: BakedRevision { static var bakedRevision: String { \"$$rev\" } }"; 	  [ "$$(cat $(REVISION_FILE) 2>/dev/null)" = "$$text" ] || printf '%s\n' "$$text" > $(REVISION_FILE); 	else rm -f $(REVISION_FILE); fi
+
+build: setup revision
 	$(SWIFT) build $(RELEASE) --product ebtvid
 
 ## Numeric tests run in release: debug Swift is ~50x slower.
-test: setup
+test: setup revision
 	@python3 -c 'import safetensors' 2>/dev/null || pip install -q safetensors 2>/dev/null || echo "(python safetensors unavailable: its interop tests will skip)"
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
@@ -125,7 +133,7 @@ real-footage: build
 	$(BIN) surprises $(FOOTAGE)/val --out $(FOOTAGE)/surprises
 	@echo "real footage: $(FOOTAGE)/val (evaluation only), $(FOOTAGE)/surprises (clips with sidecar JSON)"
 
-bench: setup-bench
+bench: setup-bench revision
 	$(SWIFT) build $(RELEASE) --product ebtvid
 	$(SWIFT) build $(RELEASE) --product ebtvid-bench
 	$(SCRATCH)/release/ebtvid-bench
