@@ -9,10 +9,14 @@ PHOTO_PKGS := mate-backgrounds
 ## Build directory; `make demo SCRATCH=.build-other` keeps a second build apart.
 SCRATCH    ?= .build
 RELEASE    := -c release --scratch-path $(SCRATCH)
-BIN        := $(SCRATCH)/release/ebtvid
+## Where the release build's products are (the binary and the default model's resource bundle).
+BUILD_DIR  ?= $(SCRATCH)/release
+BIN        := $(BUILD_DIR)/ebtvid
+## `make install` target: PREFIX/bin/ebtvid and PREFIX/share/ebtvid/default-model.safetensors.
+PREFIX     ?= /usr/local
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos revision build test demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-bench photos revision build install install-built test demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -43,6 +47,18 @@ revision:
 
 build: setup revision
 	$(SWIFT) build $(RELEASE) --product ebtvid
+
+## The binary in PREFIX/bin and the default model in PREFIX/share/ebtvid, where the binary looks
+## for it (relative to its own real path, so any PREFIX works; DESTDIR stages a package).
+install: build
+	@$(MAKE) --no-print-directory install-built
+
+## The copying part of `install`, of whatever BUILD_DIR holds (the tests install their own build).
+install-built:
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/ebtvid"
+	install -m 755 "$(BIN)" "$(DESTDIR)$(PREFIX)/bin/ebtvid"
+	install -m 644 "$(BUILD_DIR)/ebtvid_DefaultModel.resources/default-model.safetensors" "$(DESTDIR)$(PREFIX)/share/ebtvid/default-model.safetensors"
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/ebtvid and $(DESTDIR)$(PREFIX)/share/ebtvid/default-model.safetensors"
 
 ## Numeric tests run in release: debug Swift is ~50x slower.
 test: setup revision
