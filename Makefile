@@ -16,7 +16,7 @@ BIN        := $(BUILD_DIR)/ebtvid
 PREFIX     ?= /usr/local
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos revision build install install-built test demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-bench photos revision build install install-built test import-check demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -65,6 +65,18 @@ test: setup revision
 	@python3 -c 'import safetensors' 2>/dev/null || pip install -q safetensors 2>/dev/null || echo "(python safetensors unavailable: its interop tests will skip)"
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
+	@$(MAKE) --no-print-directory import-check
+
+## A package that depends on this one by path and imports its library products as the README
+## shows (Tests/ImportCheck): built and run on a committed clip, so a product the README promises
+## cannot go missing or stop working. A debug build of the few modules it needs.
+IMPORT_CHECK := $(SCRATCH)/import-check
+import-check: setup
+	$(SWIFT) build --package-path Tests/ImportCheck --scratch-path $(IMPORT_CHECK)
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+	result=$$($(IMPORT_CHECK)/debug/ImportCheck clips/s2024-000-bouncing.mp4 "$$out/copy.mp4") && \
+	if [ "$$result" = "h264 48 frames" ]; then echo "import check: VideoIO read and wrote the README's example ($$result)"; \
+	else echo "import check: expected 'h264 48 frames', got '$$result'"; exit 1; fi
 
 ## Predict, overlay and evaluate with the model that ships with ebtvid: no training, a minute or two.
 ## Prediction on shapes bouncing and occluding each other (surprises at frames 30 and 48); the
