@@ -59,6 +59,9 @@ struct EbtvidProcess {
     }
 }
 
+/// The repository the tests are in: its committed clips, Makefile and sources.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
 /// A fresh directory per test, removed afterwards.
 func scratchDirectory(for test: XCTestCase) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-cli-\(UUID().uuidString)")

@@ -2,9 +2,6 @@ import DefaultModel
 import Foundation
 import XCTest
 
-/// The repository this test file is in.
-private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// `make install PREFIX=...` puts the binary and the default model where the binary finds the
 /// model, wherever it is run from and through a link to it.
 final class InstallTests: XCTestCase {
@@ -15,7 +12,7 @@ final class InstallTests: XCTestCase {
         // The copying half of `make install` (the other half builds, which this build has done).
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        make.arguments = ["make", "-s", "-C", repository.path, "install-built", "PREFIX=\(prefix.path)", "BUILD_DIR=\(built.path)"]
+        make.arguments = ["make", "-s", "-C", repositoryRoot.path, "install-built", "PREFIX=\(prefix.path)", "BUILD_DIR=\(built.path)"]
         make.standardOutput = FileHandle.nullDevice
         try make.run()
         make.waitUntilExit()
@@ -29,7 +26,7 @@ final class InstallTests: XCTestCase {
         // From another directory, with nothing beside the binary but what install put there.
         let elsewhere = scratch.appendingPathComponent("elsewhere")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
-        let clip = repository.appendingPathComponent("clips/s2024-001-pan.mp4").path
+        let clip = repositoryRoot.appendingPathComponent("clips/s2024-001-pan.mp4").path
         let predict = try EbtvidProcess.run(["predict", clip, "--horizon", "2", "--out", "x"], environment: [DefaultModel.environmentVariable: ""],
                                             binary: binary, directory: elsewhere)
         XCTAssertEqual(predict.status, 0, predict.stderr)

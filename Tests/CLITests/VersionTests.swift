@@ -2,9 +2,6 @@ import DefaultModel
 import Foundation
 import XCTest
 
-/// The repository this test file is in.
-private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// `ebtvid --version` names the version, the git revision the build was made from (baked in by
 /// `make`, "unknown" without git) and the default model.
 final class VersionTests: XCTestCase {
@@ -14,7 +11,7 @@ final class VersionTests: XCTestCase {
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 2, "\(lines)")
         // The binary carries whatever revision the generated file held when it was built.
-        let generated = try? String(contentsOf: repository.appendingPathComponent("Sources/ebtvid/GitRevision.generated.swift"), encoding: .utf8)
+        let generated = try? String(contentsOf: repositoryRoot.appendingPathComponent("Sources/ebtvid/GitRevision.generated.swift"), encoding: .utf8)
         let baked = generated.flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) } ?? "unknown"
         XCTAssertEqual(lines.first, "ebtvid 0.1.0 (git \(baked))")
         let model = try XCTUnwrap(lines.last)
@@ -35,15 +32,15 @@ final class VersionTests: XCTestCase {
     func testMakeBakesTheCheckoutsRevisionAndRemovesItWithoutGit() throws {
         let scratch = try scratchDirectory(for: self)
         let file = scratch.appendingPathComponent("revision.swift")
-        let head = try run("/usr/bin/env", ["git", "-C", repository.path, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try run("/usr/bin/env", ["git", "-C", repositoryRoot.path, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(head.count, 40, head)
-        _ = try run("/usr/bin/env", ["make", "-s", "-C", repository.path, "revision", "REVISION_FILE=\(file.path)"])
+        _ = try run("/usr/bin/env", ["make", "-s", "-C", repositoryRoot.path, "revision", "REVISION_FILE=\(file.path)"])
         let text = try String(contentsOf: file, encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("extension VersionInfo: BakedRevision { static var bakedRevision: String { \"\(head.prefix(12))"), text)
 
         let tarball = scratch.appendingPathComponent("unpacked")
         try FileManager.default.createDirectory(at: tarball, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("Makefile"), to: tarball.appendingPathComponent("Makefile"))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Makefile"), to: tarball.appendingPathComponent("Makefile"))
         _ = try run("/usr/bin/env", ["make", "-s", "-C", tarball.path, "revision", "REVISION_FILE=\(file.path)"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: file.path), "a stale revision is not kept outside git")
     }
