@@ -95,7 +95,8 @@ demo: build
 	@echo "  $(DEMO_OUT)/predict/prediction.mp4  context, then truth | prediction | error"
 	@echo "  $(DEMO_OUT)/predict/frames.csv      energy (uncertainty), PSNR and SSIM per predicted frame"
 	@echo "  $(DEMO_OUT)/overlay.mp4             the clip with the model's surprise drawn over it"
-	@echo "  $(DEMO_OUT)/eval/report.html        evaluation on clips/ against copy-last and linear"
+	@echo "  $(DEMO_OUT)/overlay.csv, .json      its per-frame energy, surprise score and outliers"
+	@echo "  $(DEMO_OUT)/eval/report.html        evaluation on clips/ against copy-last, linear and motion"
 	@echo "  $(DEMO_OUT)/eval/results.csv, summary.json"
 
 ## The default model, shipped as a package resource and used when --model is omitted. Trains on
