@@ -9,10 +9,14 @@ PHOTO_PKGS := mate-backgrounds
 ## Build directory; `make demo SCRATCH=.build-other` keeps a second build apart.
 SCRATCH    ?= .build
 RELEASE    := -c release --scratch-path $(SCRATCH)
-BIN        := $(SCRATCH)/release/ebtvid
+## Where the release build's products are (the binary and the default model's resource bundle).
+BUILD_DIR  ?= $(SCRATCH)/release
+BIN        := $(BUILD_DIR)/ebtvid
+## `make install` target: PREFIX/bin/ebtvid and PREFIX/share/ebtvid/default-model.safetensors.
+PREFIX     ?= /usr/local
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos build test demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-bench photos revision build install install-built test import-check demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -33,14 +37,46 @@ setup-bench: setup
 photos:
 	@dpkg -s $(PHOTO_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(PHOTO_PKGS); }
 
-build: setup
+## The git revision `ebtvid --version` prints, baked into the build as a generated Swift file that
+## git ignores (see Sources/ebtvid/BakedRevision.swift). Rewritten only when the revision changes,
+## so it costs no rebuild otherwise; outside a git checkout of this folder (a tarball) it is
+## removed and the binary says "unknown".
+REVISION_FILE ?= Sources/ebtvid/GitRevision.generated.swift
+revision:
+	@if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && rev=$$(git rev-parse --short=12 HEAD 2>/dev/null); then 	  git diff --quiet HEAD -- 2>/dev/null || rev="$$rev-dirty"; 	  text="extension VersionInfo: BakedRevision { static var bakedRevision: String { \"$$rev\" } }"; 	  [ "$$(cat $(REVISION_FILE) 2>/dev/null)" = "$$text" ] || printf '%s\n' "$$text" > $(REVISION_FILE); 	else rm -f $(REVISION_FILE); fi
+
+build: setup revision
 	$(SWIFT) build $(RELEASE) --product ebtvid
 
+## The binary in PREFIX/bin and the default model in PREFIX/share/ebtvid, where the binary looks
+## for it (relative to its own real path, so any PREFIX works; DESTDIR stages a package).
+install: build
+	@$(MAKE) --no-print-directory install-built
+
+## The copying part of `install`, of whatever BUILD_DIR holds (the tests install their own build).
+install-built:
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/ebtvid"
+	install -m 755 "$(BIN)" "$(DESTDIR)$(PREFIX)/bin/ebtvid"
+	install -m 644 "$(BUILD_DIR)/ebtvid_DefaultModel.resources/default-model.safetensors" "$(DESTDIR)$(PREFIX)/share/ebtvid/default-model.safetensors"
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/ebtvid and $(DESTDIR)$(PREFIX)/share/ebtvid/default-model.safetensors"
+
 ## Numeric tests run in release: debug Swift is ~50x slower.
-test: setup
+test: setup revision
 	@python3 -c 'import safetensors' 2>/dev/null || pip install -q safetensors 2>/dev/null || echo "(python safetensors unavailable: its interop tests will skip)"
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
+	@$(MAKE) --no-print-directory import-check
+
+## A package that depends on this one by path and imports its library products as the README
+## shows (Tests/ImportCheck): built and run on a committed clip, so a product the README promises
+## cannot go missing or stop working. A debug build of the few modules it needs.
+IMPORT_CHECK := $(SCRATCH)/import-check
+import-check: setup
+	$(SWIFT) build --package-path Tests/ImportCheck --scratch-path $(IMPORT_CHECK)
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+	result=$$($(IMPORT_CHECK)/debug/ImportCheck clips/s2024-000-bouncing.mp4 "$$out/copy.mp4") && \
+	if [ "$$result" = "h264 48 frames" ]; then echo "import check: VideoIO read and wrote the README's example ($$result)"; \
+	else echo "import check: expected 'h264 48 frames', got '$$result'"; exit 1; fi
 
 ## Predict, overlay and evaluate with the model that ships with ebtvid: no training, a minute or two.
 ## Prediction on shapes bouncing and occluding each other (surprises at frames 30 and 48); the
@@ -59,7 +95,8 @@ demo: build
 	@echo "  $(DEMO_OUT)/predict/prediction.mp4  context, then truth | prediction | error"
 	@echo "  $(DEMO_OUT)/predict/frames.csv      energy (uncertainty), PSNR and SSIM per predicted frame"
 	@echo "  $(DEMO_OUT)/overlay.mp4             the clip with the model's surprise drawn over it"
-	@echo "  $(DEMO_OUT)/eval/report.html        evaluation on clips/ against copy-last and linear"
+	@echo "  $(DEMO_OUT)/overlay.csv, .json      its per-frame energy, surprise score and outliers"
+	@echo "  $(DEMO_OUT)/eval/report.html        evaluation on clips/ against copy-last, linear and motion"
 	@echo "  $(DEMO_OUT)/eval/results.csv, summary.json"
 
 ## The default model, shipped as a package resource and used when --model is omitted. Trains on
@@ -125,7 +162,7 @@ real-footage: build
 	$(BIN) surprises $(FOOTAGE)/val --out $(FOOTAGE)/surprises
 	@echo "real footage: $(FOOTAGE)/val (evaluation only), $(FOOTAGE)/surprises (clips with sidecar JSON)"
 
-bench: setup-bench
+bench: setup-bench revision
 	$(SWIFT) build $(RELEASE) --product ebtvid
 	$(SWIFT) build $(RELEASE) --product ebtvid-bench
 	$(SCRATCH)/release/ebtvid-bench

@@ -9,6 +9,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ebtvid", targets: ["ebtvid"]),
+        // The modules the README shows being imported, for packages that depend on this one.
+        .library(name: "VideoIO", targets: ["VideoIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

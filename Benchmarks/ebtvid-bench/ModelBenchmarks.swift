@@ -4,7 +4,7 @@ import Tensors
 
 /// The EBT's training and inference speed (issues: EBT training, predict), on the default model's
 /// recipe (`make default-model`): the tiny EBT — width 64, 2 layers, 2 heads, SwiGLU hidden 176,
-/// 120,340 parameters — with context 4, 2 thinking steps from the motion first guess, trained on
+/// 120,275 parameters — with context 4, 2 thinking steps from the motion first guess, trained on
 /// batches of 16 windows of 5 frames (context 4 + 1) of an 8x8-patch crop with 16 codes per patch:
 /// windows and first guesses [16, 5, 1024].
 ///

@@ -13,15 +13,14 @@ mirrors docs/DESIGN.md ("The EBT, precisely") and Sources/EBT layer for layer:
   observed stream runs once per batch; its last block only computes keys and values.
 - Candidates: the candidate for frame q (tokenised against observed frame q-1, plus a learned
   marker) sits at position q and attends to the observed frames before q and to itself.
-- Energy: final RMSNorm; per patch a correction r = Linear(64, 16) and a level Linear(64, 1) read
-  from a detached copy of the state plus two context features (LevelFeatures) with learned
-  weights; E = sum over patches of 1/2 |y - anchor - r|^2 + level. The anchors (the first
+- Energy: final RMSNorm; per patch a correction r = Linear(64, 16) and a level from two context
+  features (LevelFeatures) with learned weights; E = sum over patches of 1/2 |y - anchor - r|^2 + level. The anchors (the first
   guesses) are where thinking starts.
 - The reference recipe: 2 thinking steps y <- y - exp(log alpha) dE/dy with create_graph=True
   (exact second order), loss = mean over steps of SmoothL1(y_k, target) (no landscape or
   calibration terms), AdamW (lr 1e-4, weight decay 0.01 on matrices), gradient clipping at 1.
 
-120,340 parameters, as on the Swift side. With the Swift model's weights loaded, this step's loss,
+120,275 parameters, as on the Swift side. With the Swift model's weights loaded, this step's loss,
 per-step losses, energies and gradient norm matched the Swift `trainingLoss` to float precision.
 
 Batch: 16 windows of 5 frames (context 4 + 1) of 1024 values (64 patches x 16 codes) and their
@@ -178,8 +177,7 @@ class EnergyModel(nn.Module):
         self.candidate_marker = nn.Parameter(torch.randn(width) * 0.02)
         self.final_norm = nn.RMSNorm(width, eps=1e-5)
         self.correction_head = linear(width, components, std=0.02 / math.sqrt(width))
-        self.energy_head = linear(width, 1, std=0.02)
-        self.level_feature_weights = nn.Parameter(torch.zeros(2))
+        self.level_weights = nn.Parameter(torch.zeros(2))
         self.log_step_size = nn.Parameter(torch.zeros(1))   # log of the initial step size 1
 
     def observe(self, frames, index):
@@ -210,20 +208,18 @@ class EnergyModel(nn.Module):
         state = self.final_norm(h)
         correction = candidates - anchors - framewise(self.correction_head(state), batch, patches)
         bowl = 0.5 * correction.view(batch, count, patches, self.components).square().sum(-1)
-        level = framewise(self.energy_head(state.detach()), batch, patches).view(batch, count, patches) \
-            + (features * self.level_feature_weights).sum(-1)
-        return bowl + level
+        return bowl + (features * self.level_weights).sum(-1)
 
 
-def level_features(observed, positions, rows, columns, components):
+def level_features(observed, anchors, positions, rows, columns, components):
     """LevelFeatures [batch, count, patches, 2]: the change just observed at each patch, 1/2 |x_last - x_prev|^2,
-    and its mean over the patch's 3x3 neighbourhood (patches inside the grid only)."""
+    and the change the first guess makes, 1/2 |anchor - x_last|^2."""
     last = observed[:, [q - 1 for q in positions]]
     before = observed[:, [max(q - 1, 1) - 1 for q in positions]]
     batch, count, _ = last.shape
-    change = 0.5 * (last - before).view(batch, count, rows * columns, components).square().sum(-1)
-    nearby = F.avg_pool2d(change.view(batch * count, 1, rows, columns), 3, stride=1, padding=1, count_include_pad=False)
-    return torch.stack([change, nearby.view(batch, count, rows * columns)], dim=-1)
+    def per_patch(difference):
+        return 0.5 * difference.view(batch, count, rows * columns, components).square().sum(-1)
+    return torch.stack([per_patch(last - before), per_patch(anchors - last)], dim=-1)
 
 
 def training_step(model, optimizer, windows, guesses, index, rows, columns, thinking_steps=2):
@@ -233,7 +229,7 @@ def training_step(model, optimizer, windows, guesses, index, rows, columns, thin
     anchors = guesses[:, 1:].detach()                   # the first guesses: the bowl's anchor and the start
     key_values = model.observe(observed, index)
     with torch.no_grad():
-        features = level_features(observed, positions, rows, columns, model.components)
+        features = level_features(observed, anchors, positions, rows, columns, model.components)
     candidate = anchors.clone().requires_grad_()
     step_size = model.log_step_size.exp()
     losses = []

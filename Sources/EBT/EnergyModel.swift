@@ -79,17 +79,17 @@ public struct EnergyTerms {
 /// patch's observed frames before q and to itself, never to another candidate.
 ///
 /// From each candidate patch's final state the head reads a change r (one value per code of the
-/// patch) and a level c:
+/// patch); a level c comes from how much the context says the patch is changing:
 ///
 ///     Δ_p(x, ŷ) = ŷ_p − x_last,p − r_p(x, ŷ)
-///     E(x, ŷ) = Σ_p [ ½ ‖Δ_p(x, ŷ)‖² + c_p(x, ŷ) ]
+///     E(x, ŷ) = Σ_p [ ½ ‖Δ_p(x, ŷ)‖² + c_p(x) ]
 ///
 /// The bowl term is low where the model finds the candidate compatible with the context; at the
 /// start of training it is centred on the last frame (so thinking starts as copy-last), and its
 /// gradient is about Δ, which the reconstruction and landscape losses train first-order. The level
-/// term carries what the bowl cannot: how large the remaining error is expected to be, trained by
-/// the calibration loss on a stop-gradient copy of the state, so the final energy can rank errors
-/// without steering the descent. Both are per patch, which is what makes the per-patch maps.
+/// term carries what the bowl cannot: how large the remaining error is expected to be, fitted by
+/// the calibration loss (and `calibrate`), so the final energy can rank errors without steering
+/// the descent. Both are per patch, which is what makes the per-patch maps.
 public struct EnergyModel: Layer {
     public let config: ModelConfig
     public var backbone: Backbone
@@ -98,11 +98,9 @@ public struct EnergyModel: Layer {
     public var finalNorm: RMSNorm
     /// Δ: the correction the model would make to each embedding value.
     public var correctionHead: Linear
-    /// c: each patch's energy level, read from the state...
-    public var energyHead: Linear
-    /// ...and from how much the patch was changing (`LevelFeatures`): one weight per feature,
-    /// shared by every patch. Zero at the start, and in model files written before it existed.
-    public var levelFeatureWeights: Tensor
+    /// c: each patch's energy level, a weighted sum of its `LevelFeatures` with one weight per
+    /// feature shared by every patch. Zero at the start, and in model files written before it existed.
+    public var levelWeights: Tensor
     /// log α: thinking's step size is exp of this, which keeps it positive without a clamp whose
     /// gradient would vanish at the boundary.
     public var logStepSize: Tensor
@@ -114,8 +112,7 @@ public struct EnergyModel: Layer {
         candidateMarker = Tensor.randn([config.width], std: 0.02, using: &generator).asParameter()
         finalNorm = RMSNorm(config.width)
         correctionHead = Linear(config.width, config.components, std: 0.02 / Float(config.width).squareRoot(), using: &generator)
-        energyHead = Linear(config.width, 1, std: 0.02, using: &generator)
-        levelFeatureWeights = Tensor.zeros([LevelFeatures.count]).asParameter()
+        levelWeights = Tensor.zeros([LevelFeatures.count]).asParameter()
         logStepSize = Tensor(shape: [1], scalars: [Foundation.log(config.initialStepSize)]).asParameter()
     }
 
@@ -146,17 +143,17 @@ public struct EnergyModel: Layer {
     public func evaluate(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> EnergyTerms {
         let state = states(candidates, at: positions, context: context)
         let correction = corrections(candidates, states: state, at: positions, context: context)
-        return EnergyTerms(correction: correction, bowl: bowl(of: correction),
-                           level: level(of: state, features: levelFeatures(at: positions, context: context)))
+        return EnergyTerms(correction: correction, bowl: bowl(of: correction), level: level(levelFeatures(at: positions, context: context)))
     }
 
     /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features]: constants
-    /// of the context, like the state the level reads.
+    /// of the context.
     public func levelFeatures(at positions: [Int], context: ObservedContext) -> Tensor {
         let patches = context.layout.patches
         let values = LevelFeatures.compute(last: context.previousFrames(at: positions).scalars,
                                            previous: context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars,
-                                           embedding: patches * config.components, patches: patches, columns: context.layout.columns)
+                                           anchor: context.anchors(at: positions, for: config.start).scalars,
+                                           embedding: patches * config.components, patches: patches)
         return Tensor(shape: [context.batch, positions.count, patches, LevelFeatures.count], scalars: values)
     }
 
@@ -198,15 +195,12 @@ public struct EnergyModel: Layer {
         return square(correction).reshaped([correction.shape[0], correction.shape[1], patches, values]).sum(axis: -1) * 0.5
     }
 
-    /// The level term per patch, [batch, count, patches], from the state and the patches'
-    /// `levelFeatures`. It reads a stop-gradient copy of the state: it must not steer thinking
-    /// (its gradient, large from the start, swamped the bowl's and stalled learning in trials) nor
-    /// bend the backbone toward predicting error instead of the frame. It is a calibrated
-    /// read-out of how unsure the model is, and only the calibration loss trains it.
-    public func level(of state: Tensor, features: Tensor) -> Tensor {
-        let (batch, patches) = (features.shape[0], features.shape[2])
-        return PatchTokens.framewise(energyHead(state.detached()), batch: batch, patches: patches).reshaped(Array(features.shape.dropLast()))
-            + (features.detached() * levelFeatureWeights).sum(axis: -1)
+    /// The level term per patch, [batch, count, patches], from the patches' `levelFeatures`
+    /// [batch, count, patches, features]. It depends on the context only: it must not steer
+    /// thinking, and it cancels from the surprise score. It is a calibrated estimate of how large
+    /// each patch's error will be, and only the calibration loss trains it.
+    public func level(_ features: Tensor) -> Tensor {
+        (features.detached() * levelWeights).sum(axis: -1)
     }
 
     /// Candidate energies [batch, count]: the sum of the per-patch terms.
@@ -215,16 +209,16 @@ public struct EnergyModel: Layer {
     }
 
     /// Parameters a model file may lack, having been written before they existed; they keep their
-    /// initial value, which reproduces the older model exactly.
-    public static let optionalParameters: Set<String> = ["levelFeatureWeights"]
+    /// initial value. A file without the level weights predates today's level (it read the state
+    /// too): its predictions are unchanged, and its energy is the bowl alone until `calibrate`.
+    public static let optionalParameters: Set<String> = ["levelWeights"]
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var all = backbone.parameters(prefixed: "backbone")
         all.append(("candidateMarker", candidateMarker))
         all += finalNorm.parameters(prefixed: "finalNorm")
         all += correctionHead.parameters(prefixed: "correctionHead")
-        all += energyHead.parameters(prefixed: "energyHead")
-        all.append(("levelFeatureWeights", levelFeatureWeights))
+        all.append(("levelWeights", levelWeights))
         all.append(("logStepSize", logStepSize))
         return all
     }
@@ -233,9 +227,8 @@ public struct EnergyModel: Layer {
         try backbone.loadParameters(parameters.childEntries("backbone"))
         try finalNorm.loadParameters(parameters.childEntries("finalNorm"))
         try correctionHead.loadParameters(parameters.childEntries("correctionHead"))
-        try energyHead.loadParameters(parameters.childEntries("energyHead"))
         for (name, keyPath) in [("candidateMarker", \EnergyModel.candidateMarker), ("logStepSize", \EnergyModel.logStepSize),
-                                ("levelFeatureWeights", \EnergyModel.levelFeatureWeights)] {
+                                ("levelWeights", \EnergyModel.levelWeights)] {
             guard let tensor = parameters[name] else {
                 if Self.optionalParameters.contains(name) { continue }
                 throw LayerError.missingParameter(name)

@@ -1,60 +1,38 @@
-/// What the energy's level term sees of each patch besides the candidate's state: how much that
-/// patch was changing when the context ended.
+/// What the energy's level term reads of each patch: how much the patch was changing when the
+/// context ended, and how much the first guess expects it to change.
 ///
-/// Why: a frame's error concentrates where things move, and the level's linear read-out of one
-/// state vector per frame could not say which of 64 patches would miss (per-patch Spearman with
-/// error 0.04 on held-out clips, while a map of the last observed change reached 0.62 with no
-/// model at all). So the level also reads, per patch p, in the units of the error it estimates:
+/// Why these and nothing else: a frame's error concentrates where things move, so the level,
+/// each patch's estimate of the error left at the bowl's minimum, reads per patch p, in the units
+/// of that error:
 ///
 ///     0  ½‖x_last,p − x_prev,p‖²  the change just observed
-///     1  feature 0 averaged over the patch's 3×3 neighbourhood: motion nearby can move into p
+///     1  ½‖a_p − x_last,p‖²       the change the first guess a makes (the anchor thinking starts
+///                                  from; for a motion guess, the observed change carried along the
+///                                  motion, so it sits where the moving edges will be)
 ///
 /// Both come from the context alone, not from the candidate: thinking is unchanged, and so is the
-/// surprise score E(x, y) − E(x, ŷ), in which they cancel. (Features of the candidate's own change
-/// were tried too; they ranked held-out errors worse, 0.61 against 0.64, and cost surprise AUROC.)
+/// surprise score E(x, y) − E(x, ŷ), in which they cancel. A read-out of the candidate's state, the
+/// same two features averaged over each 3×3 neighbourhood, and features of the candidate's own
+/// change were each tried beside them and ranked held-out errors worse (docs/experiments.md).
 public enum LevelFeatures {
     public static let count = 2
 
-    /// Features [rows, patches, count] for rows whose last and previous observed frames are laid
-    /// out one after another in `last` and `previous` (embedding values each); patches sit in a
-    /// grid of `columns` per row.
-    public static func compute(last: [Float], previous: [Float], embedding: Int, patches: Int, columns: Int) -> [Float] {
-        precondition(last.count == previous.count && last.count % embedding == 0)
-        let rows = last.count / embedding
-        var features = [Float](repeating: 0, count: rows * patches * count)
-        last.withUnsafeBufferPointer { a in
-            previous.withUnsafeBufferPointer { b in
-                features.withUnsafeMutableBufferPointer { out in
-                    compute(rows: rows, embedding: embedding, patches: patches, columns: columns,
-                            last: a.baseAddress!, previous: b.baseAddress!, into: out.baseAddress!)
-                }
+    /// Features [rows, patches, count] for rows whose last observed frames, frames before those
+    /// and first guesses are laid out one after another in `last`, `previous` and `anchor`
+    /// (embedding values each, `patches` patches of equal size).
+    public static func compute(last: [Float], previous: [Float], anchor: [Float], embedding: Int, patches: Int) -> [Float] {
+        precondition(last.count == previous.count && last.count == anchor.count && last.count % embedding == 0)
+        let values = embedding / patches
+        var features = [Float](repeating: 0, count: last.count / values * count)
+        for patch in 0..<(last.count / values) {
+            var observed: Float = 0, expected: Float = 0
+            for i in (patch * values)..<((patch + 1) * values) {
+                observed += (last[i] - previous[i]) * (last[i] - previous[i])
+                expected += (anchor[i] - last[i]) * (anchor[i] - last[i])
             }
+            features[patch * count] = 0.5 * observed
+            features[patch * count + 1] = 0.5 * expected
         }
         return features
-    }
-
-    /// The same on raw buffers, for thinking without the graph.
-    static func compute(rows: Int, embedding: Int, patches: Int, columns: Int,
-                        last a: UnsafePointer<Float>, previous b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let values = embedding / patches, gridRows = (patches + columns - 1) / columns
-        for r in 0..<rows {
-            let row = out + r * patches * count
-            for p in 0..<patches {
-                var change: Float = 0
-                for i in (r * embedding + p * values)..<(r * embedding + (p + 1) * values) { change += (a[i] - b[i]) * (a[i] - b[i]) }
-                row[p * count] = 0.5 * change
-            }
-            for p in 0..<patches {
-                let (gy, gx) = (p / columns, p % columns)
-                var sum: Float = 0, neighbours: Float = 0
-                for ny in Swift.max(gy - 1, 0)...Swift.min(gy + 1, gridRows - 1) {
-                    for nx in Swift.max(gx - 1, 0)...Swift.min(gx + 1, columns - 1) where ny * columns + nx < patches {
-                        sum += row[(ny * columns + nx) * count]
-                        neighbours += 1
-                    }
-                }
-                row[p * count + 1] = sum / neighbours
-            }
-        }
     }
 }

@@ -83,7 +83,9 @@ public struct Thinker {
             // thinking's last step once took no gradient at all for this reason).
             if !keepsGraph || !previousKept { candidate = candidate.detached().requiringGradient() }
             previousKept = keepsGraph
-            let terms = model.evaluate(candidate, at: positions, context: context)
+            // A step that keeps its graph is differentiated again by the training loss.
+            let terms = keepsGraph ? expectingHigherOrderGradients { model.evaluate(candidate, at: positions, context: context) }
+                                   : model.evaluate(candidate, at: positions, context: context)
             let patchEnergies = terms.patchEnergies
             let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]
             let next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }

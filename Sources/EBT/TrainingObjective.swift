@@ -106,9 +106,8 @@ extension EnergyModel: TrainableModel {
         // 1.6% with it. (A point at the truth itself, tried first, told Δ(x, y) to be y − ŷ: a
         // target that fights the one at ŷ while ŷ is still poor.) Calibration: the level at the
         // same neighbour learns the squared error there that the bowl there does not explain, so
-        // the final energy ranks errors. It reads the neighbour's state (detached), so it needs
-        // no pass of its own: reading it at ŷᴷ cost a forward pass, 6–9% of a step, and gave the
-        // same energies' rankings to the third decimal (MODEL.md). Predictions never depend on it.
+        // the final energy ranks errors. It reads constants of the context only, so it needs no
+        // pass of its own. Predictions never depend on it.
         let truth = targets.detached(), final = thought.prediction.detached()
         let errorScale = withoutGradient { mseLoss(final, truth).item }.squareRoot()
         let neighbour = final + Tensor.randn(final.shape, std: Swift.max(errorScale, 1e-4), using: &generator)
@@ -121,7 +120,7 @@ extension EnergyModel: TrainableModel {
         let error = withoutGradient {
             square(neighbour - truth).reshaped([final.shape[0], length, patches, config.embeddingSize / patches]).sum(axis: -1) * 0.5
         }
-        let level = level(of: state, features: levelFeatures(at: positions, context: context))
+        let level = level(levelFeatures(at: positions, context: context))
         // Compared per embedding value, so the weight means the same whatever the patch size.
         let calibrationLoss = mseLoss((level + bowl(of: neighbourCorrection).detached()) * perValue, error * perValue)
         let loss = reconstruction + calibrationLoss * options.calibrationWeight + landscapeLoss * options.landscapeWeight

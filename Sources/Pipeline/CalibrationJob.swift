@@ -29,8 +29,6 @@ public struct CalibrationResult {
     public var patchSpearmanBefore: Double?, patchSpearmanAfter: Double?
     public var frameSpearmanBefore: Double?, frameSpearmanAfter: Double?
     public var featureWeights: [Float] = []
-    /// How much of the state's trained read-out the fit kept.
-    public var readoutScale: Float = 1
 }
 
 /// Fits an EBT's level term to the errors it makes on clips (`LevelCalibration`): predictions
@@ -57,7 +55,7 @@ public enum CalibrationJob {
                     heldOut += samples
                 } else {
                     for sample in samples {
-                        fit.add(readout: sample.readout, features: sample.features, targets: zip(sample.error, sample.bowl).map { $0 - $1 })
+                        fit.add(features: sample.features, targets: zip(sample.error, sample.bowl).map { $0 - $1 })
                     }
                     result.fittedFrames += samples.count
                     result.fittedClips += 1
@@ -71,21 +69,19 @@ public enum CalibrationJob {
             let first = result.failed.first.map { "; the first: \($0.reason)" } ?? ""
             throw PredictError.invalid("no clip outside the held-out ones gave a prediction to calibrate on (\(result.failed.count) failed, \(heldOut.count) frames held out)" + first)
         }
-        let level = try fit.solve()
-        let calibrated = model.withLevel(readoutScale: level.readoutScale, featureWeights: level.featureWeights)
-        result.readoutScale = level.readoutScale
+        let weights = try fit.solve()
+        let calibrated = model.withLevel(weights)
         result.model.network = .ebt(calibrated)
         // A calibrated model is a finished one: resuming training from it would start over anyway.
         result.model.training = nil
-        result.featureWeights = calibrated.levelFeatureWeights.scalars
+        result.featureWeights = calibrated.levelWeights.scalars
         result.heldOutFrames = heldOut.count
         if !heldOut.isEmpty {
             let errors = heldOut.flatMap(\.error).map(Double.init)
             let before = heldOut.flatMap(\.energy).map(Double.init)
             let after = heldOut.flatMap { sample in
                 sample.bowl.indices.map { p in
-                    Double(sample.bowl[p] + level.readoutScale * sample.readout[p])
-                        + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * level.featureWeights[$1]) }
+                    Double(sample.bowl[p]) + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * weights[$1]) }
                 }
             }
             // Frames of different clips have different patch counts.
@@ -103,10 +99,10 @@ public enum CalibrationJob {
         return result
     }
 
-    /// One predicted frame, per patch: its `LevelFeatures`, the trained read-out c_p(state), the
-    /// bowl, the squared error ½‖ŷ_p − y_p‖² and the model's current energy at the prediction.
+    /// One predicted frame, per patch: its `LevelFeatures`, the bowl, the squared error
+    /// ½‖ŷ_p − y_p‖² and the model's current energy at the prediction.
     struct Sample {
-        var features: [Float], readout: [Float], bowl: [Float], error: [Float], energy: [Float]
+        var features: [Float], bowl: [Float], error: [Float], energy: [Float]
     }
 
     static func samples(of clip: URL, model: EnergyModel, codec: PatchCodec, windows: Int) throws -> [Sample] {
@@ -135,14 +131,13 @@ public enum CalibrationJob {
             ? FirstGuesses(positions: [context], values: Tensor(shape: [count, 1, e], scalars: codec.encode(rgb: references.flatMap { $0 }, frameCount: count)))
             : nil
         let predictions = batch.predictions.reshaped([count, 1, e])
-        let (readout, bowl, features) = withoutGradient { () -> ([Float], [Float], [Float]) in
+        let (bowl, features) = withoutGradient { () -> ([Float], [Float]) in
             let observed = model.observe(windowTensor, layout: layout, guesses: guesses)
             let state = model.states(predictions, at: [context], context: observed)
             let bowl = model.bowl(of: model.corrections(predictions, states: state, at: [context], context: observed))
-            return (model.energyHead(state).scalars, bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)
+            return (bowl.scalars, model.levelFeatures(at: [context], context: observed).scalars)
         }
         // What the fit sums must be numbers, or the level it solves for is not one.
-        try NonFiniteOutput.check(readout, "energy read-out")
         try NonFiniteOutput.check(bowl, "energy bowl")
         try NonFiniteOutput.check(features, "level features")
         let predicted = batch.predictions.scalars
@@ -154,7 +149,7 @@ public enum CalibrationJob {
                 return 0.5 * total
             }
             let span = (n * patches)..<((n + 1) * patches)
-            return Sample(features: Array(features[(n * patches * f)..<((n + 1) * patches * f)]), readout: Array(readout[span]),
+            return Sample(features: Array(features[(n * patches * f)..<((n + 1) * patches * f)]),
                           bowl: Array(bowl[span]), error: error,
                           energy: Array(batch.patchEnergies[(n * patches)..<((n + 1) * patches)]))
         }

@@ -11,14 +11,17 @@ public struct EvalSummary: Codable {
     public var linear: Quality?
     public var motion: Quality?
     public var baseline: Quality?
-    /// Spearman correlation of final energy with pixel MSE, over all evaluated frames pooled.
+    /// Spearman correlation of final energy with pixel MSE, over all evaluated frames pooled; and
+    /// the mean of each clip's own, which the pooled one can hide (clips' levels differ).
     public var energyErrorSpearman: Double?
+    public var energyErrorSpearmanWithinClips: Double?
     /// AUROC of the surprise score (see ClipEvaluation.surpriseScores) for the sidecars' surprise
     /// frames, pooled over all clips; and the mean of each clip's own AUROC (clips with surprises),
     /// which is what a per-clip outlier marker like overlay's faces.
     public var surpriseAUROC: Double?
     public var surpriseAUROCWithinClips: Double?
     /// The same for the frame difference, a score needing no model.
+    public var frameDifferenceAUROC: Double?
     public var frameDifferenceAUROCWithinClips: Double?
     /// Means over clips of the per-clip per-patch Spearman correlations (see ClipEvaluation).
     public var patchUncertaintySpearman: Double?
@@ -35,6 +38,8 @@ public struct EvalSummary: Codable {
         case clips, failed, frames, model, linear, motion, baseline, seconds
         case copyLast = "copy_last"
         case energyErrorSpearman = "energy_error_spearman"
+        case energyErrorSpearmanWithinClips = "energy_error_spearman_within_clips"
+        case frameDifferenceAUROC = "frame_difference_auroc"
         case surpriseAUROC = "surprise_auroc"
         case surpriseAUROCWithinClips = "surprise_auroc_within_clips"
         case frameDifferenceAUROCWithinClips = "frame_difference_auroc_within_clips"
@@ -70,6 +75,9 @@ public struct EvalSummary: Codable {
         let surpriseScores = done.flatMap(\.surpriseScores)
         let surpriseFlags = done.filter { !$0.surpriseScores.isEmpty }.flatMap(\.surprises)
         surpriseAUROC = surpriseScores.count == surpriseFlags.count ? RankStatistics.auroc(scores: surpriseScores, positives: surpriseFlags) : nil
+        let differenced = done.filter { $0.frameDifferences.count == $0.surprises.count }
+        frameDifferenceAUROC = differenced.isEmpty ? nil
+            : RankStatistics.auroc(scores: differenced.flatMap(\.frameDifferences), positives: differenced.flatMap(\.surprises))
         func meanOverClips(_ pick: (ClipEvaluation) -> Double?) -> Double? {
             let values = done.compactMap(pick).filter(\.isFinite)
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
@@ -79,6 +87,7 @@ public struct EvalSummary: Codable {
         patchShiftSpearman = meanOverClips(\.patchShiftSpearman)
         patchMotionSpearman = meanOverClips(\.patchMotionSpearman)
         surpriseAUROCWithinClips = meanOverClips(\.surpriseAUROC)
+        energyErrorSpearmanWithinClips = meanOverClips(\.energyErrorSpearman)
         frameDifferenceAUROCWithinClips = meanOverClips(\.frameDifferenceAUROC)
         self.thinkSteps = thinkSteps
         self.seconds = seconds

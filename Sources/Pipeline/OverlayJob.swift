@@ -22,6 +22,9 @@ public struct OverlayRequest {
     /// overlay's flag values, which the command reports as a usage error.
     public var problem: String? {
         if !(64...1024).contains(size) || size % 2 != 0 { return "--size must be an even number from 64 to 1024, got \(size)" }
+        if ["csv", "json"].contains(output.pathExtension.lowercased()) {
+            return "--out names the video; its scores go beside it as .csv and .json, so it cannot end in .\(output.pathExtension), got \(output.relativePath)"
+        }
         return RequestChecks.context(context)
     }
 }
@@ -36,6 +39,8 @@ public struct OverlayResult {
     public var outliers: [Int]
     /// Problems reading the clip that did not stop the overlay (a truncated file).
     public var warnings: [String] = []
+    /// What was written: the video, then its scores (`OverlayScores`).
+    public var files: [URL] = []
 }
 
 /// The clip itself, with the model's surprise drawn over it: for every frame, the energy each
@@ -45,6 +50,9 @@ public struct OverlayResult {
 public struct OverlayJob {
     public let model: ModelFile
     static let stripHeight = 48
+    /// Outliers are judged from this frame on: frames 1 and 2 have too little history to show
+    /// motion, so every moving clip would "surprise" there.
+    public static let firstJudgedFrame = 3
 
     public init(model: ModelFile) { self.model = model }
 
@@ -84,9 +92,7 @@ public struct OverlayJob {
             try score(Array(full[chunkStart..<min(chunkStart + 64, full.count)]), history: context)
         }
         let energies = maps.map { $0.reduce(0, +) }
-        // Judged from the third frame on: frames 1 and 2 have too little history to show motion,
-        // so every moving clip would "surprise" there.
-        let judged = min(3, count)
+        let judged = min(Self.firstJudgedFrame, count)
         let outliers = SurpriseScore.outliers(Array(scores[judged...])).map { $0 + judged }
         // A robust colour range over the whole clip, so one extreme patch does not wash out the rest.
         let values = maps.dropFirst().flatMap { $0 }.sorted()
@@ -119,7 +125,9 @@ public struct OverlayJob {
             t += 1
         }
         try writer.finish()
-        return OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers, warnings: clip.warnings)
+        var result = OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers, warnings: clip.warnings)
+        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result).write(besides: request.output))
+        return result
     }
 
     /// Even display dimensions with the long side `longSide` and the grid's aspect ratio.

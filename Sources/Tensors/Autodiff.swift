@@ -42,6 +42,16 @@ final class GraphNode {
 public enum GradientMode {
     @TaskLocal public static var isRecording: Bool = true
     @TaskLocal public static var parametersFrozen: Bool = false
+    /// A hint that the graph being recorded will be differentiated twice (training through
+    /// thinking), so fused ops whose derivatives are then composed ops (`attention`) record the
+    /// composed forward instead of recomputing it in the backward pass. Results are the same
+    /// either way; only the time differs.
+    @TaskLocal public static var expectsHigherOrder: Bool = false
+}
+
+/// Runs `body` with `GradientMode.expectsHigherOrder` set.
+public func expectingHigherOrderGradients<R>(_ body: () throws -> R) rethrows -> R {
+    try GradientMode.$expectsHigherOrder.withValue(true, operation: body)
 }
 
 /// Runs `body` without recording any graph: inference and optimizer arithmetic pay nothing for

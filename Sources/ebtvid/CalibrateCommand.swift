@@ -52,8 +52,8 @@ struct CalibrateCommand: ParsableCommand {
         func figure(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
         print("fitted on \(result.fittedFrames) frames of \(result.fittedClips) clips; \(result.heldOutFrames) held-out frames score it")
         print("held out, Spearman with squared error: per patch \(figure(result.patchSpearmanBefore)) -> \(figure(result.patchSpearmanAfter)), per frame \(figure(result.frameSpearmanBefore)) -> \(figure(result.frameSpearmanAfter))")
-        print(String(format: "level: %.3f of the trained read-out, weights on the observed change and its 3x3 mean ", result.readoutScale)
-              + result.featureWeights.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        print(String(format: "level: %.4f x the observed change + %.4f x the change the first guess makes",
+                     result.featureWeights[0], result.featureWeights[1]))
         print(String(format: "wrote %@ in %.1f s", output.relativePath, Date().timeIntervalSince(began)))
     }
 }

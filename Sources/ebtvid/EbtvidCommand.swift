@@ -8,6 +8,15 @@ struct EbtvidCommand: ParsableCommand {
         abstract: "Predict the next frames of a video with an Energy-Based Transformer, with uncertainty.",
         subcommands: [PredictCommand.self, OverlayCommand.self, EvalCommand.self, TrainCommand.self, CalibrateCommand.self, InfoCommand.self, FramesCommand.self, SynthCommand.self, SurprisesCommand.self])
 
+    @Flag(help: "Print the version, the git revision it was built from and the default model.")
+    var version = false
+
+    /// Without a subcommand: the version with --version, else the help.
+    func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        VersionInfo.lines.forEach { print($0) }
+    }
+
     /// Runs the parsed command and turns every failure into one `error:` line and an exit code,
     /// instead of ArgumentParser's multi-line usage dump or a Swift crash trace.
     static func main() {

@@ -125,7 +125,7 @@ struct EvalCommand: ParsableCommand {
         if request.shard != nil { return }  // a worker: the parent writes the summary
         let steps = think ?? modelFile.network.config.thinkingSteps
         let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
-        try EvalReport.write(summary: summary, results: results, modelName: modelPath, grid: modelFile.codec.grid, to: request.output)
+        try EvalReport.write(summary: summary, results: results, modelPath: modelPath, grid: modelFile.codec.grid, to: request.output)
         func row(_ name: String, _ q: Quality?) {
             guard let q else { return }
             print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -151,7 +151,9 @@ struct EvalCommand: ParsableCommand {
             print(String(format: "samples: the lowest-energy sample was the lowest-error one on %.1f%% of frames; another start than the model's won on %.1f%%",
                          100 * hits, 100 * alternatives))
         }
-        if let s = summary.energyErrorSpearman { print(String(format: "energy-error Spearman %.3f", s)) }
+        if let s = summary.energyErrorSpearman {
+            print(String(format: "energy-error Spearman %.3f pooled", s) + (summary.energyErrorSpearmanWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
+        }
         if let a = summary.surpriseAUROC {
             print(String(format: "surprise AUROC %.3f pooled", a) + (summary.surpriseAUROCWithinClips.map { String(format: ", %.3f within clips", $0) } ?? "")
                   + (summary.frameDifferenceAUROCWithinClips.map { String(format: " (frame difference, no model: %.3f within clips)", $0) } ?? ""))

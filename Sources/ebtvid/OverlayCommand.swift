@@ -13,7 +13,9 @@ struct OverlayCommand: ParsableCommand {
             Slides over the whole clip: each frame is scored against the frames before it, and the \
             energy of each patch is blended in as heat (legend under the picture), with the frame's \
             surprise score (its energy above the energy of the model's own prediction) as a gauge, \
-            its running sparkline, and a red frame and marker where that score is an outlier.
+            its running sparkline, and a red frame and marker where that score is an outlier. \
+            Beside the video, FILE.csv and FILE.json hold each frame's energy, surprise score and \
+            whether it is an outlier, and the outlier list.
             """)
 
     @Argument(help: "The clip.")
@@ -28,7 +30,7 @@ struct OverlayCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Picture size in the output video (even, 64...1024).")
     var size = 256
 
-    @Option(help: "Output video (.mp4).")
+    @Option(help: "Output video (.mp4); its per-frame scores go beside it with .csv and .json.")
     var out = "outputs/overlay.mp4"
 
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
@@ -50,8 +52,7 @@ struct OverlayCommand: ParsableCommand {
         try Folder.create(request.output.deletingLastPathComponent())
         let result = try OverlayJob(model: modelFile).run(request)
         result.warnings.forEach(Diagnostics.warn)
-        let outliers = result.outliers.isEmpty ? "none" : result.outliers.map(String.init).joined(separator: ", ")
-        print("\(result.energies.count) frames; outlier frames: \(outliers)")
-        print("wrote \(out)")
+        print("\(result.energies.count) frames; outliers: \(OutlierList.short(result.outliers))")
+        print("wrote " + result.files.map(\.relativePath).joined(separator: ", "))
     }
 }

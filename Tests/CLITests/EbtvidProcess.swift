@@ -24,15 +24,15 @@ struct EbtvidProcess {
     }()
 
     /// Runs `ebtvid arguments...` with `environment` added to ours; kills it and fails the test if
-    /// it outlives `timeout` (a hang). `program` runs another program instead (a shell that sets
-    /// limits and then runs ebtvid); `folder` is its working folder.
+    /// it outlives `timeout` (a hang). `binary` replaces the built one (an installed copy) and
+    /// `directory` is the working directory (ours by default).
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60,
-                    program: URL? = nil, in folder: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let binary = try XCTUnwrap(executable, "ebtvid binary not found next to the test bundle", file: file, line: line)
+                    binary: URL? = nil, directory: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let binary = try XCTUnwrap(binary ?? executable, "ebtvid binary not found next to the test bundle", file: file, line: line)
         let process = Process()
-        process.executableURL = program ?? binary
+        process.executableURL = binary
         process.arguments = arguments
-        if let folder { process.currentDirectoryURL = folder }
+        if let directory { process.currentDirectoryURL = directory }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -58,6 +58,9 @@ struct EbtvidProcess {
         var data = Data()
     }
 }
+
+/// The repository the tests are in: its committed clips, Makefile and sources.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A fresh directory per test, removed afterwards.
 func scratchDirectory(for test: XCTestCase) throws -> URL {

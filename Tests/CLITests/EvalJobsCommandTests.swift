@@ -4,8 +4,7 @@ import XCTest
 /// `eval --jobs`: worker processes share the clips and the parent's summary is the one a single
 /// process would write; a broken clip is still recorded and the batch still exits 0.
 final class EvalJobsCommandTests: XCTestCase {
-    private let clips = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("clips")
+    private let clips = repositoryRoot.appendingPathComponent("clips")
 
     func testWorkersGiveTheSameSummaryAsOneProcess() throws {
         let directory = try scratchDirectory(for: self)

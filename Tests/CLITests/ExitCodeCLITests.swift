@@ -14,7 +14,7 @@ final class ExitCodeCLITests: XCTestCase {
             (["predict", clip, "--samples", "0"], "--samples"), (["predict", clip, "--adaptive", "1"], "--adaptive"),
             (["predict", clip, "--start", "-1"], "--start"),
             (["overlay", clip, "--context", "0"], "--context"), (["overlay", clip, "--context", "100000"], "--context"),
-            (["overlay", clip, "--size", "63"], "--size"),
+            (["overlay", clip, "--size", "63"], "--size"), (["overlay", clip, "--out", directory.appendingPathComponent("o.csv").path], "--out"),
             (["eval", "--out", out], "at least one clip"), (["eval", clip, "--context", "1025"], "--context"),
             (["eval", clip, "--horizon", "0"], "--horizon"), (["eval", clip, "--samples", "65"], "--samples"),
             (["eval", clip, "--adaptive", "-0.5"], "--adaptive"), (["eval", clip, "--jobs", "0"], "--jobs"),
@@ -35,7 +35,7 @@ final class ExitCodeCLITests: XCTestCase {
             (["frames", clip, "--stride", "0"], "stride"),
         ]
         for (arguments, mention) in cases {
-            let command = arguments[0] == "eval" && arguments.contains("--out") ? arguments : arguments + ["--out", out]
+            let command = arguments.contains("--out") ? arguments : arguments + ["--out", out]
             let result = try EbtvidProcess.run(command)
             let shown = arguments.joined(separator: " ")
             XCTAssertEqual(result.status, 64, "\(shown): \(result.stderr)")
@@ -51,7 +51,7 @@ final class ExitCodeCLITests: XCTestCase {
         let clip = directory.appendingPathComponent("clip.mp4").path
         for arguments in [["predict", clip], ["overlay", clip], ["eval", clip], ["frames", clip], ["calibrate", clip],
                           ["train", clip, "--steps", "1"], ["synth"], ["surprises", directory.path]] {
-            let result = try EbtvidProcess.run(arguments + ["--out", ""], in: directory)
+            let result = try EbtvidProcess.run(arguments + ["--out", ""], directory: directory)
             XCTAssertEqual(result.status, 64, "\(arguments[0]): \(result.stderr)")
             XCTAssertEqual(result.stderrLines, ["error: --out must name a file or folder, got ''"], arguments[0])
         }

@@ -19,7 +19,7 @@ final class FileErrorCLITests: XCTestCase {
                         file: StaticString = #filePath, line number: UInt = #line) throws {
         let result = prefix.isEmpty ? try EbtvidProcess.run(arguments, file: file, line: number)
             : try EbtvidProcess.run(Array(prefix.dropFirst()) + [EbtvidProcess.executable!.path] + arguments,
-                                    program: URL(fileURLWithPath: prefix[0]), file: file, line: number)
+                                    binary: URL(fileURLWithPath: prefix[0]), file: file, line: number)
         let shown = arguments.joined(separator: " ")
         XCTAssertEqual(result.status, 1, "\(shown): \(result.stderr)", file: file, line: number)
         XCTAssertEqual(result.stderrLinesWithoutNotes, ["error: " + line], shown, file: file, line: number)

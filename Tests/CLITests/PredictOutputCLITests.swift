@@ -24,7 +24,7 @@ final class PredictOutputCLITests: XCTestCase {
         // 393 KB array with EFBIG, as a disk filling up between the two would.
         let limited = try EbtvidProcess.run(["-c", "trap '' XFSZ; ulimit -f 300; exec \"$0\" \"$@\"",
                                              EbtvidProcess.executable!.path, "predict", clip, "--out", out.path],
-                                            program: URL(fileURLWithPath: "/bin/bash"))
+                                            binary: URL(fileURLWithPath: "/bin/bash"))
         XCTAssertEqual(limited.status, 1, limited.stderr)
         XCTAssertEqual(limited.stderrLinesWithoutNotes, ["error: \(out.path)/prediction.npy: cannot write (File too large)"])
         XCTAssertEqual(try contents(out), before, "the older run's four files, untouched")

@@ -125,7 +125,7 @@ final class EnergyModelTests: XCTestCase {
         var generator = SeededGenerator(seed: 1)
         let model = EnergyModel(wide, using: &generator)
         XCTAssertEqual(model.correctionHead.weight.shape, [32, 4])
-        XCTAssertEqual(model.energyHead.weight.shape, [32, 1])
+        XCTAssertEqual(model.levelWeights.shape, [LevelFeatures.count])
         XCTAssertEqual(model.backbone.inputProjection.weight.shape, [PatchTokens.featureSize(components: 4), 32])
         XCTAssertEqual(model.parameterCount, EnergyModel(tinyConfig(), using: &generator).parameterCount)
     }

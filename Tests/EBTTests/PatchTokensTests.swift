@@ -247,12 +247,10 @@ final class PatchTokensTests: XCTestCase {
     // MARK: Gradients
 
     /// ∇ŷE by the graph matches central differences of the energy along random directions and a
-    /// few coordinates, on a 3x4 grid. The level reads the candidate's state through a stop-gradient
-    /// (thinking follows the bowl), so the check is on a model whose level is its context features
-    /// alone, and on the scrambled model the graph's ∇ŷE is the bowl's.
+    /// few coordinates, on a 3x4 grid; and, the level being constants of the context, it is the
+    /// bowl's gradient alone.
     func testEnergyGradientInTheCandidatesMatchesFiniteDifferences() {
-        let scrambled = scrambledModel()
-        let model = scrambled.withLevel(readoutScale: 0, featureWeights: [0.3, -0.2])
+        let scrambled = scrambledModel(), model = scrambled
         let c = model.config.components, layout = PatchLayout(rows: 3, columns: 4)
         let frames = randomFrames(batch: 2, length: 5, layout: layout, components: c, seed: 61)
         let candidates = randomFrames(batch: 2, length: 3, layout: layout, components: c, seed: 62)

@@ -218,12 +218,12 @@ final class ModelFileTests: XCTestCase {
                                  codec: try codec(patches: 4, components: 4)).safetensors()
         var wrongVersion = good; wrongVersion.metadata["version"] = "99"
         var foreign = good; foreign.metadata["format"] = nil
-        var missing = good; missing.entries["model.energyHead.weight"] = nil
+        var missing = good; missing.entries["model.correctionHead.weight"] = nil
         var reshaped = good; reshaped.entries["model.logStepSize"] = .init(shape: [2], values: [0, 0])
         var poisoned = good; poisoned.entries["model.logStepSize"] = .init(shape: [1], values: [.nan])
         var badConfig = good; badConfig.metadata["config"] = "{}"
         let cases: [(SafetensorsFile, String)] = [
-            (wrongVersion, "version 99"), (foreign, "not an ebtvid model"), (missing, "missing tensor 'model.energyHead.weight'"),
+            (wrongVersion, "version 99"), (foreign, "not an ebtvid model"), (missing, "missing tensor 'model.correctionHead.weight'"),
             (reshaped, "has shape [2], expected [1]"), (poisoned, "non-finite"), (badConfig, "config"),
         ]
         for (file, expected) in cases {
@@ -300,7 +300,7 @@ final class ModelFileTests: XCTestCase {
             meta = f.metadata()
         assert meta["format"] == "ebtvid-model" and json.loads(meta["config"])["width"] == 32, meta
         assert t["model.backbone.inputProjection.weight"].shape == (72, 32)
-        assert t["model.energyHead.weight"].shape == (32, 1)
+        assert t["model.levelWeights"].shape == (2,)
         assert t["codec.basis"].shape == (192, 4)
         """
         // Outside the assertion, so that a missing package skips the test instead of failing it.

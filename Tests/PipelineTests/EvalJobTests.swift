@@ -62,12 +62,15 @@ final class EvalJobTests: XCTestCase {
         let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
 
-        try EvalReport.write(summary: summary, results: results, modelName: "untrained", grid: job.model.codec.grid, to: request.output)
+        try EvalReport.write(summary: summary, results: results, modelPath: "untrained", grid: job.model.codec.grid, to: request.output)
         let page = try String(contentsOf: request.output.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertEqual(page.components(separatedBy: "<svg").count - 1, 2, "horizon chart and energy scatter")
         XCTAssertTrue(page.contains("data:image/bmp;base64,"), "thumbnails are inline")
         XCTAssertTrue(page.contains("broken.mp4") && page.contains("s2024-002-zoom.mp4"))
         XCTAssertFalse(page.contains("src=\"http"), "the page is self-contained")
+        let parsed = try StrictHTMLChecker.check(request.output.appendingPathComponent("report.html"))
+        XCTAssertEqual(parsed.problems, [])
+        XCTAssertEqual(parsed.svg("scatter")?.counts["circle"], 180, "a dot for each of the two good clips' 90 frames")
 
         // A second run reuses every clip's record but the failed one's, which it tries again.
         skipped = []
@@ -190,9 +193,9 @@ final class EvalJobTests: XCTestCase {
         let column = try XCTUnwrap(header.firstIndex(of: "motion_psnr"))
         XCTAssertEqual(header.count, row.count)
         XCTAssertEqual(try XCTUnwrap(Double(row[column])), motion.psnr, accuracy: 1e-3)
-        try EvalReport.write(summary: summary, results: [result], modelName: "untrained", grid: job.model.codec.grid, to: folder)
+        try EvalReport.write(summary: summary, results: [result], modelPath: "untrained", grid: job.model.codec.grid, to: folder)
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(page.contains("motion-compensated") && page.contains("<th>motion PSNR</th>"))
+        XCTAssertTrue(page.contains("motion baseline") && page.contains("<th>motion PSNR</th>"))
         XCTAssertTrue(page.contains(String(format: "<td>%.2f</td>", motion.psnr)))
 
         // A record of another format (no format: from before the field; 1: the integer motion

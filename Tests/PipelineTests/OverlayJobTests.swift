@@ -24,9 +24,42 @@ final class OverlayJobTests: XCTestCase {
         XCTAssertEqual(reader.metadata.width, 128)
         XCTAssertEqual(reader.metadata.height, 128 + OverlayJob.stripHeight)
 
+        // Beside the video, its scores as CSV and JSON, and nothing else (no temporary files).
+        let csvFile = folder.appendingPathComponent("o.csv"), jsonFile = folder.appendingPathComponent("o.json")
+        XCTAssertEqual(result.files, [output, csvFile, jsonFile])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["o.csv", "o.json", "o.mp4"])
+        let rows = try String(contentsOf: csvFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows.first, ["frame", "energy", "surprise_score", "outlier"])
+        XCTAssertEqual(rows.count, 97)
+        for (t, row) in rows.dropFirst().enumerated() {
+            XCTAssertEqual(row.count, 4)
+            XCTAssertEqual(Int(row[0]), t)
+            XCTAssertEqual(try XCTUnwrap(Float(row[1])), result.energies[t], accuracy: abs(result.energies[t]) * 1e-5)
+            XCTAssertEqual(try XCTUnwrap(Double(row[2])), result.surpriseScores[t], accuracy: abs(result.surpriseScores[t]) * 1e-5 + 1e-9)
+            XCTAssertEqual(row[3], result.outliers.contains(t) ? "1" : "0")
+        }
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonFile)) as? [String: Any])
+        XCTAssertEqual(json["outliers"] as? [Int], result.outliers)
+        XCTAssertEqual(json["clip"] as? String, request.clip.relativePath)
+        XCTAssertTrue((json["outlier_rule"] as? String)?.contains("5 robust standard deviations") ?? false)
+        let frames = try XCTUnwrap(json["frames"] as? [[String: Any]])
+        XCTAssertEqual(frames.count, 96)
+        XCTAssertEqual(frames.compactMap { $0["outlier"] as? Bool }.enumerated().filter(\.element).map(\.offset), result.outliers)
+        XCTAssertEqual(try XCTUnwrap(frames[40]["surprise_score"] as? Double), result.surpriseScores[40], accuracy: 1e-9)
+        XCTAssertEqual(frames[40]["frame"] as? Int, 40)
+
         request.output = folder.appendingPathComponent("b.mp4")
         XCTAssertThrowsError(try OverlayJob(model: try untrainedModel(kind: .baseline)).run(request)) { XCTAssertTrue("\($0)".contains("EBT")) }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: request.output.path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["o.csv", "o.json", "o.mp4"],
+                       "a failed overlay writes neither the video nor its scores")
+    }
+
+    func testOutlierListsAreShortenedToTheirCountAndFirstFrames() {
+        XCTAssertEqual(OutlierList.short([]), "none")
+        XCTAssertEqual(OutlierList.short([53]), "1 (frame 53)")
+        XCTAssertEqual(OutlierList.short([53, 70]), "2 (frames 53, 70)")
+        XCTAssertEqual(OutlierList.short([1, 2, 3, 4, 5]), "5 (frames 1, 2, 3, 4, 5)")
+        XCTAssertEqual(OutlierList.short(Array(10..<480)), "470 (frames 10, 11, 12, 13, 14 and 465 more)")
     }
 
     func testOutliersAreTheValuesFarAboveTheRest() {

@@ -8,6 +8,9 @@
 /// 0.954 for the excess, 0.942 for the ratio, 0.772 raw; photographs 0.807, 0.707 and 0.843 (raw
 /// wins there but is far behind on procedural clips, so the excess is the better balance).
 public enum SurpriseScore {
+    /// Robust standard deviations above the median that make a score an outlier (`outliers`).
+    public static let outlierThreshold = 5.0
+
     public static func excess(actual: Float, predicted: Float) -> Double {
         Double(actual) - Double(predicted)
     }
@@ -16,7 +19,7 @@ public enum SurpriseScore {
     /// median absolute deviation) above the clip's median: the frames a viewer should look at.
     /// The threshold of 5 flagged 14 of 21 surprise frames and 24 of 3,179 ordinary ones on the
     /// procedural held-out set.
-    public static func outliers(_ scores: [Double], threshold: Double = 5) -> [Int] {
+    public static func outliers(_ scores: [Double], threshold: Double = outlierThreshold) -> [Int] {
         guard scores.count >= 5 else { return [] }
         let sorted = scores.sorted(), median = sorted[sorted.count / 2]
         let deviations = scores.map { Swift.abs($0 - median) }.sorted()

@@ -55,15 +55,10 @@ public struct MultiHeadAttention: Layer {
     /// Attends from the stream `x` at `positions` to precomputed keys and values.
     public func callAsFunction(_ x: Tensor, positions: [Int], attendingTo context: KeyValues, mask: Tensor?) -> Tensor {
         let (batch, length) = (x.shape[0], x.shape[1])
-        let scale = 1 / Float(headSize).squareRoot()
         let q = rope(query(x).reshaped([batch, length, heads, headSize]), positions: positions, base: ropeBase)
-        let qh = (q * scale).permuted([0, 2, 1, 3])
-        let kh = context.keys.permuted([0, 2, 1, 3])
-        let vh = context.values.permuted([0, 2, 1, 3])
-        let scores = matmul(qh, kh, transposeB: true)
-        let weights = mask.map { softmax(scores, addingMask: $0) } ?? softmax(scores)
-        let attended = matmul(weights, vh)
-        return output(attended.permuted([0, 2, 1, 3]).reshaped([batch, length, heads * headSize]))
+        let attended = attention(queries: q, keys: context.keys, values: context.values, mask: mask,
+                                 scale: 1 / Float(headSize).squareRoot())
+        return output(attended.reshaped([batch, length, heads * headSize]))
     }
 
     /// Self-attention of one stream.
