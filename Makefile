@@ -16,7 +16,7 @@ BIN        := $(BUILD_DIR)/ebtvid
 PREFIX     ?= /usr/local
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos revision build install install-built test import-check demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-bench photos revision build install install-built test import-check fuzz fuzz-run demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -66,6 +66,19 @@ test: setup revision
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) --skip-build -Xswiftc -enable-testing
 	@$(MAKE) --no-print-directory import-check
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_SHORT)
+
+## Mutated clips and model files (Tests/Fuzz/fuzz.py: bit flips, truncations, box sizes, header
+## fields) through info, frames and predict, with a fixed seed for FUZZ_SECONDS; fails on a crash,
+## hang, exit code outside 0/1, a failure without an error line, or files left behind. Problem
+## inputs are kept in outputs/fuzz. `make test` runs FUZZ_SHORT seconds of it.
+FUZZ_SECONDS ?= 1200
+FUZZ_SHORT   ?= 60
+FUZZ_SEED    ?= 1
+fuzz: build fuzz-run
+fuzz-run:
+	python3 Tests/Fuzz/fuzz.py --binary $(BIN) --clips clips --model Sources/DefaultModel/Resources/default-model.safetensors \
+	  --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --keep outputs/fuzz
 
 ## A package that depends on this one by path and imports its library products as the README
 ## shows (Tests/ImportCheck): built and run on a committed clip, so a product the README promises

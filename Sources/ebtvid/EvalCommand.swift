@@ -11,7 +11,8 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             For each clip: one-step prediction quality (PSNR, SSIM, MSE, embedding MSE) for the \
             model, copy-last-frame, linear extrapolation, motion-compensated extrapolation (8x8 block \
-            matching between the last two frames, ±4 px) and --baseline; H-step rollouts; how energy \
+            matching between the last two frames, ±4 px, refined to sub-pixel vectors: the default \
+            model's first guess) and --baseline; H-step rollouts; how energy \
             ranks errors (Spearman); and the AUROC of energy for the surprise frames a sidecar JSON \
             lists. Writes DIR/results.csv, DIR/summary.json, DIR/report.html and a record per clip \
             in DIR/clips/. \
