@@ -10,4 +10,8 @@ public enum HeatColormap {
         let (a, b) = (anchors[i], anchors[i + 1])
         return (UInt8(a.0 + (b.0 - a.0) * f), UInt8(a.1 + (b.1 - a.1) * f), UInt8(a.2 + (b.2 - a.2) * f))
     }
+
+    /// How opaque heat of `value` is drawn over a picture: faint at the bottom of the scale, so
+    /// calm regions show the picture itself, and half opaque at the top.
+    public static func opacity(_ value: Float) -> Float { 0.1 + 0.4 * value.clampedToUnitInterval }
 }

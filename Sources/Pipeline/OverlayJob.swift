@@ -135,22 +135,10 @@ public struct OverlayJob {
         return w >= h ? (longSide, even(Double(longSide) * h / w)) : (even(Double(longSide) * w / h), longSide)
     }
 
-    /// Heat blended over the picture: more opaque where hotter, so calm regions stay visible.
+    /// Heat blended over the picture (`HeatBlend`): more opaque where hotter, so calm regions stay visible.
     func blend(_ map: [Float], low: Float, high: Float, grid: PatchGrid, on canvas: inout Canvas, width: Int, height: Int) {
         let span = max(high - low, 1e-6)
-        for row in 0..<height {
-            let py = row * grid.rows / height
-            for column in 0..<width {
-                let px = column * grid.columns / width
-                let v = ((map[py * grid.columns + px] - low) / span).clampedToUnitInterval
-                let (r, g, b) = HeatColormap.color(v)
-                let alpha = 0.1 + 0.4 * v
-                let i = (row * canvas.width + column) * 3
-                canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
-                canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
-                canvas.pixels[i + 2] = UInt8(Float(canvas.pixels[i + 2]) * (1 - alpha) + Float(b) * alpha)
-            }
-        }
+        HeatBlend.draw(map.map { ($0 - low) / span }, rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: width, height: height)
     }
 
     /// Under the picture: the colour legend, the energy gauge and the sparkline so far.

@@ -14,8 +14,9 @@ public struct PredictRequest {
     /// ground truth exists when the clip is long enough.
     public var start: Int?
     public var options: PredictionOptions
-    /// Output frames are the model's frames enlarged this many times.
-    public var scale = 4
+    /// Video panels are the model's frames enlarged this many times; nil enlarges them to at
+    /// least `PredictionVideo.minimumPanelSide` pixels on the long side.
+    public var scale: Int?
 
     public init(clip: URL, output: URL, options: PredictionOptions) {
         self.clip = clip
@@ -29,7 +30,7 @@ public struct PredictRequest {
         RequestChecks.context(context) ?? RequestChecks.range("--horizon", horizon, 1...1000)
             ?? RequestChecks.range("--think", options.thinkingSteps, 0...1000) ?? RequestChecks.range("--samples", options.samples, 1...256)
             ?? RequestChecks.tolerance(options.tolerance) ?? start.flatMap { RequestChecks.range("--start", $0, 0...Int.max) }
-            ?? RequestChecks.range("scale", scale, 1...16)
+            ?? scale.flatMap { RequestChecks.range("scale", $0, 1...16) }
     }
 }
 
@@ -139,7 +140,9 @@ public struct PredictJob {
 
         try FileManager.default.createDirectory(at: request.output, withIntermediateDirectories: true)
         let video = request.output.appendingPathComponent("prediction.mp4")
-        try writeVideo(to: video, context: contextFrames, predicted: predicted, truth: truth, fps: fps, scale: request.scale, grid: grid)
+        let captions = records.map { PredictionVideo.Caption(index: $0.index, energy: $0.energy, psnr: $0.psnr, patchEnergies: $0.patchEnergies) }
+        try PredictionVideo(grid: grid, fps: fps, scale: request.scale)
+            .write(to: video, context: contextFrames, firstIndex: first, predicted: predicted, truth: truth, captions: captions)
         let npy = request.output.appendingPathComponent("prediction.npy")
         try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: npy)
         let json = request.output.appendingPathComponent("frames.json")
@@ -167,27 +170,6 @@ public struct PredictJob {
         }
         let first = (request.start ?? 0) + seen - frames.count
         return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24)
-    }
-
-    /// Context frames, then predictions; with ground truth, three panels: truth | prediction | error.
-    func writeVideo(to url: URL, context: [[UInt8]], predicted: [[UInt8]], truth: [[UInt8]], fps: Double, scale: Int, grid: PatchGrid) throws {
-        let (w, h) = (grid.frameWidth * scale, grid.frameHeight * scale)
-        let panels = truth.isEmpty ? 1 : 3
-        let writer = try VideoWriter(url: url, width: w * panels, height: h, fps: fps)
-        func emit(_ images: [[UInt8]?]) throws {
-            var canvas = Canvas(width: w * panels, height: h, gray: 24)
-            for (i, image) in images.enumerated() {
-                if let image { canvas.draw(image, width: grid.frameWidth, height: grid.frameHeight, x: i * w, y: 0, scale: scale) }
-            }
-            try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
-        }
-        for frame in context { try emit(panels == 1 ? [frame] : [frame, frame, nil]) }
-        for (i, frame) in predicted.enumerated() {
-            if panels == 1 { try emit([frame]); continue }
-            let actual = i < truth.count ? truth[i] : nil
-            try emit([actual, frame, actual.map { Canvas.difference($0, frame) }])
-        }
-        try writer.finish()
     }
 
     static func csv(_ records: [PredictedFrame]) -> String {

@@ -11,7 +11,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Takes a window of the clip (by default its last context + horizon frames, so the true \
             frames are there to compare against), predicts `horizon` frames one after another, and \
-            writes DIR/prediction.mp4 (context, then truth | prediction | error), DIR/frames.json \
+            writes DIR/prediction.mp4 (titled panels: context, truth, prediction, error and the \
+            uncertainty map; a caption per frame; each prediction held half a second), DIR/frames.json \
             and DIR/frames.csv (energy at each thinking step, uncertainty, PSNR, SSIM and MSE for \
             the model and for copy-last-frame) and DIR/prediction.npy.
             """)
