@@ -66,6 +66,11 @@ public struct ClipEvaluation: Codable, Sendable {
     public var surpriseEnergies: [Float] = []
     public var errors: [Double] = []
     public var surprises: [Bool] = []
+    /// Per evaluated frame, the energies on the user-facing scale (`ErrorScale`, dB): the PSNR the
+    /// final energy stands for (expected, before the frame is seen), and the PSNR the surprise
+    /// excess stands for (the model's judgement of its prediction once it sees the frame).
+    public var expectedPSNR: [Double] = []
+    public var surprisePSNR: [Double] = []
     /// Pixel MSE between each evaluated frame and the one before it: the no-model surprise score
     /// the energy's is judged against.
     public var frameDifferences: [Double] = []
@@ -92,9 +97,10 @@ public struct ClipEvaluation: Codable, Sendable {
     public var alternativeChosen: Double?
 
     /// What the record's figures mean, raised whenever a predictor or score is measured
-    /// differently (2: the motion baseline became sub-pixel), so that an older record is evaluated
+    /// differently (2: the motion baseline became sub-pixel; 3: energies also as expected and
+    /// surprise PSNR), so that an older record is evaluated
     /// again rather than reported beside newer ones as if alike.
-    public static let currentFormat = 2
+    public static let currentFormat = 3
     public var format: Int? = ClipEvaluation.currentFormat
 
     var isOutdated: Bool { format != Self.currentFormat }
@@ -122,6 +128,8 @@ public struct ClipEvaluation: Codable, Sendable {
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
+        case expectedPSNR = "expected_psnr_db"
+        case surprisePSNR = "surprise_psnr_db"
         case frameDifferences = "frame_differences"
         case lowestEnergyIsLowestError = "lowest_energy_is_lowest_error"
         case alternativeChosen = "alternative_chosen"
@@ -198,6 +206,7 @@ public struct EvalJob {
         func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
 
         var result = ClipEvaluation(clip: clip.relativePath)
+        let scale = model.errorScale
         let targets = Array(context..<count)
         let surpriseFrames = Set(Self.surpriseFrames(of: clip))
         var sums: [String: (psnr: Double, ssim: Double, mse: Double, embedding: Double)] = [:]
@@ -263,6 +272,11 @@ public struct EvalJob {
                         result.frameDifferences.append(PSNR.meanSquaredError(frame(t), frame(t - 1)))
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
+                        if !batch.energies.isEmpty && !batch.surpriseEnergies.isEmpty {
+                            result.expectedPSNR.append(scale.expectedPSNR(energy: Double(batch.energies[i]), patches: grid.patchCount))
+                            result.surprisePSNR.append(scale.surprisePSNR(excess: SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i]),
+                                                                          patches: grid.patchCount))
+                        }
                         if !batch.patchEnergies.isEmpty {
                             let patches = grid.patchCount, span = (i * patches)..<((i + 1) * patches)
                             patchErrors += PatchErrors.meanSquared(image, truth, grid: grid)

@@ -35,6 +35,11 @@ public struct OverlayResult {
     /// Each frame's surprise score: its energy above the energy of the model's own prediction for
     /// it (`SurpriseScore.excess`; 0 for the first frame).
     public var surpriseScores: [Double]
+    /// Each frame's energies on the user-facing scale (`ErrorScale`, dB; NaN for the first
+    /// frame): the PSNR the energy of the model's prediction stands for (expected), and the PSNR
+    /// its surprise score stands for (the prediction as the model judges it, having seen the frame).
+    public var expectedPSNR: [Double] = []
+    public var surprisePSNR: [Double] = []
     /// Frames whose surprise score is an outlier for this clip.
     public var outliers: [Int]
     /// What was written: the video, then its scores (`OverlayScores`).
@@ -67,6 +72,8 @@ public struct OverlayJob {
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
         var scores = [Double](repeating: 0, count: count)
+        var expectedPSNR = [Double](repeating: .nan, count: count), surprisePSNR = expectedPSNR
+        let scale = model.errorScale
         let predictor = Predictor(network: model.network)
         let options = PredictionOptions(thinkingSteps: model.network.config.thinkingSteps)
         func score(_ frames: [Int], history: Int) throws {
@@ -81,6 +88,8 @@ public struct OverlayJob {
             for (i, t) in frames.enumerated() {
                 maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])
                 scores[t] = SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i])
+                expectedPSNR[t] = scale.expectedPSNR(energy: Double(batch.energies[i]), patches: patches)
+                surprisePSNR[t] = scale.surprisePSNR(excess: scores[t], patches: patches)
             }
         }
         // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
@@ -124,7 +133,8 @@ public struct OverlayJob {
         }
         try writer.finish()
         var result = OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers)
-        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result).write(besides: request.output))
+        (result.expectedPSNR, result.surprisePSNR) = (expectedPSNR, surprisePSNR)
+        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result, errorScale: scale.origin).write(besides: request.output))
         return result
     }
 

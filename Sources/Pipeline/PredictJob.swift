@@ -41,6 +41,9 @@ public struct PredictedFrame: Codable {
     public var energyTrace: [Float]
     public var energy: Float?
     public var uncertainty: Float?
+    /// The PSNR (dB) the final energy stands for (`ErrorScale`): the uncertainty on a scale
+    /// comparable across clips and models, to set beside the measured `psnr`.
+    public var expectedPSNR: Double?
     public var psnr: Double?
     public var ssim: Double?
     public var mse: Double?
@@ -57,6 +60,7 @@ public struct PredictedFrame: Codable {
 
     enum CodingKeys: String, CodingKey {
         case index, step, energy, uncertainty, psnr, ssim, mse
+        case expectedPSNR = "expected_psnr_db"
         case patchEnergies = "patch_energies"
         case patchSpread = "patch_spread"
         case patchShift = "patch_shift"
@@ -69,6 +73,8 @@ public struct PredictedFrame: Codable {
 
 public struct PredictResult {
     public var frames: [PredictedFrame]
+    /// How the expected PSNR was made from the energy (`ErrorScale.origin`).
+    public var scale: String
     public var contextRange: Range<Int>
     public var files: [URL]
 }
@@ -120,12 +126,14 @@ public struct PredictJob {
         }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
+        let scale = model.errorScale
         var records: [PredictedFrame] = []
         for (step, prediction) in predictions.enumerated() {
             var record = PredictedFrame(index: first + contextCount + step, step: step + 1, energyTrace: prediction.energyTrace,
                                         energy: prediction.energy, uncertainty: prediction.energy,
                                         patchEnergies: prediction.patchEnergies, patchSpread: prediction.patchSpread)
             record.patchShift = prediction.patchShift
+            record.expectedPSNR = prediction.energy.map { scale.expectedPSNR(energy: Double($0), patches: grid.patchCount) }
             if step < truth.count {
                 let actual = truth[step], copyLast = contextFrames[contextFrames.count - 1]
                 record.psnr = PSNR.between(predicted[step], actual)
@@ -140,7 +148,10 @@ public struct PredictJob {
 
         try FileManager.default.createDirectory(at: request.output, withIntermediateDirectories: true)
         let video = request.output.appendingPathComponent("prediction.mp4")
-        let captions = records.map { PredictionVideo.Caption(index: $0.index, energy: $0.energy, psnr: $0.psnr, patchEnergies: $0.patchEnergies) }
+        let captions = records.map {
+            PredictionVideo.Caption(index: $0.index, energy: $0.energy, psnr: $0.psnr, expectedPSNR: $0.expectedPSNR,
+                                    patchPSNR: $0.patchEnergies.map { scale.expected.psnr(energyPerPatch: Double($0)) })
+        }
         try PredictionVideo(grid: grid, fps: fps, scale: request.scale)
             .write(to: video, context: contextFrames, firstIndex: first, predicted: predicted, truth: truth, captions: captions)
         let npy = request.output.appendingPathComponent("prediction.npy")
@@ -151,7 +162,7 @@ public struct PredictJob {
         try encoder.encode(records).write(to: json, options: .atomic)
         let csv = request.output.appendingPathComponent("frames.csv")
         try Data(Self.csv(records).utf8).write(to: csv, options: .atomic)
-        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
+        return PredictResult(frames: records, scale: scale.origin, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
     }
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
@@ -175,9 +186,9 @@ public struct PredictJob {
     static func csv(_ records: [PredictedFrame]) -> String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func cell(_ value: Float?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
-        var lines = ["index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
+        var lines = ["index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
         for r in records {
-            lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.psnr), cell(r.ssim), cell(r.mse),
+            lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.expectedPSNR), cell(r.psnr), cell(r.ssim), cell(r.mse),
                           cell(r.copyLastPSNR), cell(r.copyLastSSIM), cell(r.copyLastMSE),
                           r.energyTrace.map { String(format: "%.6g", $0) }.joined(separator: " ")].joined(separator: ","))
         }

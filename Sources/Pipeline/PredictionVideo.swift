@@ -12,8 +12,10 @@ struct PredictionVideo {
         var index: Int
         var energy: Float?
         var psnr: Double?
-        /// Per-patch energy at the prediction (rows × columns of the grid); empty without energy.
-        var patchEnergies: [Float]
+        /// The PSNR the energy stands for (`ErrorScale`), and each patch's (rows × columns of the
+        /// grid): the uncertainty map. Nil and empty without energy.
+        var expectedPSNR: Double?
+        var patchPSNR: [Double]
     }
 
     static let titles = ["CONTEXT", "TRUTH", "PREDICTION", "ERROR X4", "UNCERTAINTY"]
@@ -44,7 +46,7 @@ struct PredictionVideo {
     var gap: Int { 2 * textScale }
     var lineHeight: Int { (PixelFont.glyphHeight + 3) * textScale }
     var titleHeight: Int { lineHeight + gap }
-    var captionHeight: Int { 2 * lineHeight + gap }
+    var captionHeight: Int { lineHeight + PSNRHeat.height(textScale: textScale) + gap }
     var timelineHeight: Int { 3 * textScale + lineHeight + 2 * gap }
     var width: Int { evenUp(Self.titles.count * panelWidth + (Self.titles.count + 1) * gap) }
     var height: Int { evenUp(titleHeight + panelHeight + captionHeight + timelineHeight) }
@@ -58,23 +60,16 @@ struct PredictionVideo {
     func write(to url: URL, context: [[UInt8]], firstIndex: Int, predicted: [[UInt8]], truth: [[UInt8]], captions: [Caption]) throws {
         let writer = try VideoWriter(url: url, width: width, height: height, fps: fps)
         let total = context.count + predicted.count
-        let range = uncertaintyRange(captions)
         for (i, frame) in context.enumerated() {
             let canvas = contextFrame(frame, index: firstIndex + i, position: i, total: total, contextCount: context.count)
             try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
         }
         for (step, frame) in predicted.enumerated() {
             let canvas = predictedFrame(frame, truth: step < truth.count ? truth[step] : nil, lastContext: context.last,
-                                        caption: captions[step], step: step, total: total, contextCount: context.count, uncertaintyHigh: range)
+                                        caption: captions[step], step: step, total: total, contextCount: context.count)
             for _ in 0..<hold { try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) } }
         }
         try writer.finish()
-    }
-
-    /// The energy that fills the uncertainty map's scale: the highest patch energy of the
-    /// prediction, so every predicted frame is drawn on the same scale.
-    func uncertaintyRange(_ captions: [Caption]) -> Float {
-        max(captions.flatMap(\.patchEnergies).filter(\.isFinite).max() ?? 1, 1e-6)
     }
 
     func contextFrame(_ frame: [UInt8], index: Int, position: Int, total: Int, contextCount: Int) -> Canvas {
@@ -88,7 +83,7 @@ struct PredictionVideo {
     }
 
     func predictedFrame(_ frame: [UInt8], truth: [UInt8]?, lastContext: [UInt8]?, caption record: Caption, step: Int, total: Int,
-                        contextCount: Int, uncertaintyHigh: Float) -> Canvas {
+                        contextCount: Int) -> Canvas {
         var canvas = Canvas(width: width, height: height, gray: 16)
         drawTitles(on: &canvas, predicting: true)
         let (w, h) = (grid.frameWidth, grid.frameHeight)
@@ -101,10 +96,10 @@ struct PredictionVideo {
             emptyPanel(3, on: &canvas, note: "NO TRUTH")
         }
         canvas.draw(frame, width: w, height: h, x: panelX(2), y: panelY, scale: scale)
-        if record.patchEnergies.count == grid.patchCount {
+        if record.patchPSNR.count == grid.patchCount {
             // The map over the prediction it belongs to, dimmed so the heat reads first.
             canvas.draw(frame.map { $0 / 2 }, width: w, height: h, x: panelX(4), y: panelY, scale: scale)
-            HeatBlend.draw(record.patchEnergies.map { $0 / uncertaintyHigh }, rows: grid.rows, columns: grid.columns,
+            HeatBlend.draw(record.patchPSNR.map(PSNRHeat.level), rows: grid.rows, columns: grid.columns,
                            on: &canvas, x: panelX(4), y: panelY, width: panelWidth, height: panelHeight)
         } else {
             emptyPanel(4, on: &canvas, note: "NO ENERGY")
@@ -113,9 +108,12 @@ struct PredictionVideo {
         outline(2, on: &canvas, color: Self.predictionColor)
         var line = "FRAME \(record.index)   PREDICTED \(step + 1)/\(total - contextCount)"
         if let energy = record.energy { line += String(format: "   ENERGY %.3g", energy) }
-        if let psnr = record.psnr { line += String(format: "   PSNR %.1f DB", psnr) }
-        caption(on: &canvas, lines: [line, ""])
-        legend(on: &canvas, high: uncertaintyHigh)
+        if let expected = record.expectedPSNR { line += String(format: "   EXPECTED PSNR %.1f DB", expected) }
+        if let psnr = record.psnr { line += String(format: "   MEASURED PSNR %.1f DB", psnr) }
+        caption(on: &canvas, lines: [line, record.patchPSNR.isEmpty ? "" : "UNCERTAINTY MAP: EACH PATCH'S EXPECTED PSNR"])
+        if !record.patchPSNR.isEmpty {
+            PSNRHeat.drawLegend("", on: &canvas, x: panelX(4), y: panelY + panelHeight + gap + lineHeight, width: panelWidth, textScale: textScale)
+        }
         timeline(on: &canvas, position: contextCount + step, total: total, contextCount: contextCount)
         return canvas
     }
@@ -154,19 +152,6 @@ struct PredictionVideo {
         for (k, text) in lines.enumerated() {
             PixelFont.draw(text, on: &canvas, x: gap, y: top + k * lineHeight, scale: textScale)
         }
-    }
-
-    /// The uncertainty map's scale, under its panel.
-    func legend(on canvas: inout Canvas, high: Float) {
-        let y = panelY + panelHeight + gap + lineHeight, left = panelX(4), barWidth = panelWidth / 2
-        let low = "0", top = String(format: "%.3g", high)
-        PixelFont.draw(low, on: &canvas, x: left, y: y, scale: textScale)
-        let barX = left + PixelFont.width(low, scale: textScale) + gap
-        for column in 0..<barWidth {
-            canvas.fill(x: barX + column, y: y, width: 1, height: PixelFont.glyphHeight * textScale,
-                        color: HeatColormap.color(Float(column) / Float(max(barWidth - 1, 1))))
-        }
-        PixelFont.draw(top, on: &canvas, x: barX + barWidth + gap, y: y, scale: textScale)
     }
 
     /// A bar of one slot per video position: context slots blue, predicted ones orange, the

@@ -65,13 +65,14 @@ struct PredictCommand: ParsableCommand {
         let result = try PredictJob(model: modelFile).run(request(modelThinkingSteps: modelFile.network.config.thinkingSteps))
 
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
-        print("frame   energy     PSNR dB   SSIM    copy-last PSNR")
+        print("frame   energy   expected PSNR dB   PSNR dB   SSIM    copy-last PSNR dB")
         for f in result.frames {
             func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
             let energy = f.energy.map { String(format: "%8.3f", $0) } ?? "       -"
-            print(String(format: "%5d", f.index) + "  " + energy + "   " + number(f.psnr, "%7.2f") + "   "
+            print(String(format: "%5d", f.index) + "  " + energy + "   " + number(f.expectedPSNR, "%16.2f") + "   " + number(f.psnr, "%7.2f") + "   "
                   + number(f.ssim, "%5.3f") + "   " + number(f.copyLastPSNR, "%7.2f"))
         }
+        print("expected PSNR: the PSNR the energy stands for, \(result.scale)")
         print("wrote " + result.files.map(\.relativePath).joined(separator: ", "))
     }
 }

@@ -15,7 +15,7 @@ final class VersionTests: XCTestCase {
         let baked = generated.flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) } ?? "unknown"
         XCTAssertEqual(lines.first, "ebtvid 0.1.0 (git \(baked))")
         let model = try XCTUnwrap(lines.last)
-        XCTAssertTrue(model.hasPrefix("default model: default-model.safetensors (EBT, width 64, 2 layers, 120,340 parameters, context 4, "), model)
+        XCTAssertTrue(model.hasPrefix("default model: default-model.safetensors (EBT, width 64, 2 layers, 120,275 parameters, context 4, "), model)
         XCTAssertTrue(model.contains("calibrated) at /") && model.hasSuffix("ebtvid_DefaultModel.resources/default-model.safetensors"), model)
     }
 

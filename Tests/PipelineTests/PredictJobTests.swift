@@ -44,7 +44,7 @@ final class PredictJobTests: XCTestCase {
         XCTAssertEqual(records.count, 4)
         let csv = try String(contentsOf: folder.appendingPathComponent("out/frames.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 5)
-        XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr"))
+        XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr"))
         let npy = try Data(contentsOf: folder.appendingPathComponent("out/prediction.npy"))
         XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("(4, 32, 32, 3)"))
     }

@@ -7,13 +7,16 @@ import VideoIO
 /// prediction.mp4 as a viewer sees it, decoded from the written file.
 final class PredictionVideoTests: XCTestCase {
     /// A wide working grid (the clip's aspect, not a square), with a flat grey context and
-    /// prediction, a truth one shade off, and an uncertainty map hot in its first patch only.
+    /// prediction, a truth one shade off, and an uncertainty map hot in its first patch only
+    /// (its expected PSNR at the bottom of the colour scale, the others above the top).
     func render(truthFrames: Int = 2) throws -> (video: PredictionVideo, frames: [RGBFrame]) {
         let grid = try PatchGrid(frameWidth: 64, frameHeight: 40, patchSize: 8)
         let gray = [UInt8](repeating: 100, count: grid.frameByteCount)
-        var energies = [Float](repeating: 0, count: grid.patchCount)
-        energies[0] = 5
-        let captions = (0..<2).map { PredictionVideo.Caption(index: 10 + $0, energy: 5, psnr: truthFrames > $0 ? 31.5 : nil, patchEnergies: energies) }
+        var patchPSNR = [Double](repeating: PSNRHeat.clear + 5, count: grid.patchCount)
+        patchPSNR[0] = PSNRHeat.hot
+        let captions = (0..<2).map {
+            PredictionVideo.Caption(index: 10 + $0, energy: 5, psnr: truthFrames > $0 ? 31.5 : nil, expectedPSNR: 28, patchPSNR: patchPSNR)
+        }
         let video = PredictionVideo(grid: grid, fps: 20)
         let url = try scratchFolder(for: self).appendingPathComponent("prediction.mp4")
         try video.write(to: url, context: [gray, gray, gray], firstIndex: 7, predicted: [gray, gray],
