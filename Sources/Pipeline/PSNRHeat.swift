@@ -14,15 +14,24 @@ enum PSNRHeat {
         Float((clear - psnr) / (clear - hot)).clampedToUnitInterval
     }
 
-    /// The colour bar from `clear` to `hot`, `width` pixels wide at (x, y), with its tick values
-    /// in dB under it and `title` before it; returns the height it takes (`height`).
+    /// The height a legend takes: the bar, a gap and the tick values.
     static func height(textScale: Int) -> Int { (2 * PixelFont.glyphHeight + 1) * textScale }
 
-    @discardableResult
-    static func drawLegend(_ title: String, on canvas: inout Canvas, x: Int, y: Int, width: Int, textScale: Int) -> Int {
+    /// Where a legend's bar lies: after its title, inset so the tick values centred on its ends
+    /// stay inside `width`, with room for the unit after the last.
+    static func bar(_ title: String, x: Int, width: Int, textScale: Int) -> (barX: Int, barWidth: Int) {
         let titleWidth = title.isEmpty ? 0 : PixelFont.width(title, scale: textScale) + 2 * textScale
+        let barX = x + titleWidth + 4 * textScale
+        return (barX, max(width - titleWidth - 17 * textScale, 8))
+    }
+
+    /// The colour bar from `clear` to `hot`, `width` pixels wide at (x, y), with its tick values
+    /// in dB under it and `title` before it; returns where the bar lies, so marks can be put on
+    /// the same scale (a level's place is `barX + level · (barWidth − 1)`).
+    @discardableResult
+    static func drawLegend(_ title: String, on canvas: inout Canvas, x: Int, y: Int, width: Int, textScale: Int) -> (barX: Int, barWidth: Int) {
         PixelFont.draw(title, on: &canvas, x: x, y: y, scale: textScale)
-        let barX = x + titleWidth, barWidth = max(width - titleWidth - 12 * textScale, 8)
+        let (barX, barWidth) = bar(title, x: x, width: width, textScale: textScale)
         let barHeight = PixelFont.glyphHeight * textScale
         for column in 0..<barWidth {
             canvas.fill(x: barX + column, y: y, width: 1, height: barHeight, color: HeatColormap.color(Float(column) / Float(barWidth - 1)))
@@ -33,7 +42,7 @@ enum PSNRHeat {
             canvas.fill(x: tickX, y: y + barHeight, width: max(textScale / 2, 1), height: textScale, color: (230, 230, 230))
             PixelFont.drawCentred(String(format: "%.0f", tick), on: &canvas, centreX: tickX, y: labelY, scale: textScale)
         }
-        PixelFont.draw("DB", on: &canvas, x: barX + barWidth + 4 * textScale, y: labelY, scale: textScale)
-        return height(textScale: textScale)
+        PixelFont.draw("DB", on: &canvas, x: barX + barWidth + 6 * textScale, y: labelY, scale: textScale)
+        return (barX, barWidth)
     }
 }

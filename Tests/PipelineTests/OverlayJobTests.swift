@@ -23,7 +23,7 @@ final class OverlayJobTests: XCTestCase {
         let reader = try VideoReader(url: output)
         XCTAssertEqual(try reader.readAll().count, 96)
         XCTAssertEqual(reader.metadata.width, 128)
-        XCTAssertEqual(reader.metadata.height, 128 + OverlayJob.stripHeight)
+        XCTAssertEqual(reader.metadata.height, 128 + OverlayStrip(width: 128).height)
 
         // Beside the video, its scores as CSV and JSON, and nothing else (no temporary files).
         let csvFile = folder.appendingPathComponent("o.csv"), jsonFile = folder.appendingPathComponent("o.json")
