@@ -74,6 +74,9 @@ public struct ClipEvaluation: Codable, Sendable {
     /// Pixel MSE between each evaluated frame and the one before it: the no-model surprise score
     /// the energy's is judged against.
     public var frameDifferences: [Double] = []
+    /// Frames of the clip that start a new shot (`SceneCuts`), evaluated or not. Cut frames stay in
+    /// every figure; `EvalSummary` also gives the one-step PSNR without them.
+    public var cutFrames: [Int] = []
     /// Spearman correlation, over every (frame, patch) of the clip, of the per-patch pixel error of
     /// the model's prediction with the per-patch energy at the prediction (uncertainty, before the
     /// frame is seen) and with the per-patch energy of the actual frame (surprise, after).
@@ -98,7 +101,7 @@ public struct ClipEvaluation: Codable, Sendable {
 
     /// What the record's figures mean, raised whenever a predictor or score is measured
     /// differently (2: the motion baseline became sub-pixel; 3: energies also as expected and
-    /// surprise PSNR), so that an older record is evaluated
+    /// surprise PSNR, scene cuts), so that an older record is evaluated
     /// again rather than reported beside newer ones as if alike.
     public static let currentFormat = 3
     public var format: Int? = ClipEvaluation.currentFormat
@@ -131,6 +134,7 @@ public struct ClipEvaluation: Codable, Sendable {
         case expectedPSNR = "expected_psnr_db"
         case surprisePSNR = "surprise_psnr_db"
         case frameDifferences = "frame_differences"
+        case cutFrames = "cut_frames"
         case lowestEnergyIsLowestError = "lowest_energy_is_lowest_error"
         case alternativeChosen = "alternative_chosen"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
@@ -204,8 +208,11 @@ public struct EvalJob {
         let embeddings = codec.encode(rgb: pixels.rgb, frameCount: count)
         func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
         func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
+        var changes = SceneCuts()
+        for t in 0..<count { changes.add(frame(t)) }
 
         var result = ClipEvaluation(clip: clip.relativePath)
+        result.cutFrames = changes.cuts
         let scale = model.errorScale
         let targets = Array(context..<count)
         let surpriseFrames = Set(Self.surpriseFrames(of: clip))
@@ -269,7 +276,7 @@ public struct EvalJob {
                         result.frameIndices.append(t)
                         result.errors.append(PSNR.meanSquaredError(image, truth))
                         result.surprises.append(surpriseFrames.contains(t))
-                        result.frameDifferences.append(PSNR.meanSquaredError(frame(t), frame(t - 1)))
+                        result.frameDifferences.append(changes.previous[t])
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
                         if !batch.energies.isEmpty && !batch.surpriseEnergies.isEmpty {

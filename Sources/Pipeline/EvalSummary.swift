@@ -33,6 +33,12 @@ public struct EvalSummary: Codable {
     public var expectedPSNR: PSNRAgreement?
     public var surprisePSNR: PSNRAgreement?
     public var errorScale: String?
+    /// Evaluated frames that start a new shot (`SceneCuts`): they are in every figure above, and
+    /// the model's and copy-last's one-step PSNR over the frames without them stand here.
+    public var cutFrames: Int
+    public var cutFramesIncluded = true
+    public var modelPSNRWithoutCuts: Double?
+    public var copyLastPSNRWithoutCuts: Double?
     public var thinkSteps: Int
     public var seconds: Double
     public var horizonPSNR: [Double]
@@ -52,6 +58,10 @@ public struct EvalSummary: Codable {
         case expectedPSNR = "expected_psnr"
         case surprisePSNR = "surprise_psnr"
         case errorScale = "error_scale"
+        case cutFrames = "cut_frames"
+        case cutFramesIncluded = "cut_frames_included"
+        case modelPSNRWithoutCuts = "model_psnr_without_cuts"
+        case copyLastPSNRWithoutCuts = "copy_last_psnr_without_cuts"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
         case patchShiftSpearman = "patch_shift_spearman"
@@ -102,6 +112,16 @@ public struct EvalSummary: Codable {
         expectedPSNR = PSNRAgreement(fromEnergy: scaled.flatMap(\.expectedPSNR), measured: measured)
         surprisePSNR = PSNRAgreement(fromEnergy: scaled.flatMap(\.surprisePSNR), measured: measured)
         self.errorScale = expectedPSNR == nil ? nil : errorScale
+        // Per evaluated frame: is it a cut, the model's PSNR, copy-last's (its error is the frame difference).
+        let framed = done.filter { $0.errors.count == $0.frameIndices.count && $0.frameDifferences.count == $0.frameIndices.count }
+        let isCut = framed.flatMap { clip in clip.frameIndices.map(Set(clip.cutFrames).contains) }
+        cutFrames = isCut.filter { $0 }.count
+        func meanWithoutCuts(_ errors: [Double]) -> Double? {
+            let kept = zip(errors, isCut).filter { !$0.1 }.map { PSNR.fromMSE($0.0) }
+            return kept.isEmpty ? nil : kept.reduce(0, +) / Double(kept.count)
+        }
+        modelPSNRWithoutCuts = meanWithoutCuts(framed.flatMap(\.errors))
+        copyLastPSNRWithoutCuts = meanWithoutCuts(framed.flatMap(\.frameDifferences))
         self.thinkSteps = thinkSteps
         self.seconds = seconds
         func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {
@@ -120,12 +140,13 @@ public struct EvalSummary: Codable {
         func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,motion_psnr,motion_ssim,baseline_psnr,"
-                     + "expected_psnr_db,surprise_psnr_db,energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
+                     + "expected_psnr_db,surprise_psnr_db,cut_frames,energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
         for r in results {
             lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
                           cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr),
                           cell(r.motion?.psnr), cell(r.motion?.ssim), cell(r.baseline?.psnr),
-                          cell(mean(r.expectedPSNR)), cell(mean(r.surprisePSNR)), cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
+                          cell(mean(r.expectedPSNR)), cell(mean(r.surprisePSNR)),
+                          r.cutFrames.map(String.init).joined(separator: " "), cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
                           cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), cell(r.patchShiftSpearman), cell(r.patchMotionSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

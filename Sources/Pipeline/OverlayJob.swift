@@ -42,6 +42,8 @@ public struct OverlayResult {
     public var surprisePSNR: [Double] = []
     /// Frames whose surprise score is an outlier for this clip.
     public var outliers: [Int]
+    /// Frames that start a new shot (`SceneCuts`), marked in the video and the files.
+    public var sceneCuts: [Int] = []
     /// What was written: the video, then its scores (`OverlayScores`).
     public var files: [URL] = []
 }
@@ -69,7 +71,7 @@ public struct OverlayJob {
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
         let usesGuesses = model.network.config.start == .motion
-        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses)
+        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true)
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
         // Each patch's surprise on the heat's scale: its excess read as PSNR, placed on `PSNRHeat`.
@@ -121,12 +123,12 @@ public struct OverlayJob {
                                      fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
         var frame = RGBFrame(width: width, height: height)
         var t = 0
-        let outlierSet = Set(outliers)
+        let outlierSet = Set(outliers), cutSet = Set(clip.sceneCuts)
         while try reader.nextFrame(into: &frame), t < count {
             var canvas = Canvas(width: width, height: height + strip.height, gray: 16)
             canvas.draw(frame.pixels, width: width, height: height, x: 0, y: 0)
             if t > 0 { HeatBlend.draw(heat[t], rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: width, height: height) }
-            strip.draw(on: &canvas, top: height, frame: t, surprisePSNR: surprisePSNR, expectedPSNR: expectedPSNR, outliers: outlierSet, cuts: [])
+            strip.draw(on: &canvas, top: height, frame: t, surprisePSNR: surprisePSNR, expectedPSNR: expectedPSNR, outliers: outlierSet, cuts: cutSet)
             if outlierSet.contains(t) {
                 let edge = 2 * ts
                 for (x, y, w, h) in [(0, 0, width, edge), (0, height - edge, width, edge), (0, 0, edge, height), (width - edge, 0, edge, height)] {
@@ -134,13 +136,17 @@ public struct OverlayJob {
                 }
                 PixelFont.draw("SURPRISE", on: &canvas, x: 3 * edge, y: 3 * edge, scale: 2 * ts, color: (255, 80, 80))
             }
+            if cutSet.contains(t) {
+                // A new shot: surprising by nature, and said so, so that its heat is not read as the model failing.
+                PixelFont.draw("SCENE CUT", on: &canvas, x: 6 * ts, y: height - 16 * ts, scale: 2 * ts, color: OverlayStrip.cutColor)
+            }
             try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
             t += 1
             progress(count + t, work)
         }
         try writer.finish()
         var result = OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers)
-        (result.expectedPSNR, result.surprisePSNR) = (expectedPSNR, surprisePSNR)
+        (result.expectedPSNR, result.surprisePSNR, result.sceneCuts) = (expectedPSNR, surprisePSNR, clip.sceneCuts)
         result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result, errorScale: scale.origin).write(besides: request.output))
         return result
     }

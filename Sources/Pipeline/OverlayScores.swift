@@ -19,9 +19,11 @@ public struct OverlayScores: Codable, Equatable {
         public var surprisePSNR: Double?
         public var belowExpected: Double?
         public var outlier: Bool
+        /// Whether it starts a new shot (`SceneCuts`).
+        public var cut: Bool
 
         enum CodingKeys: String, CodingKey {
-            case frame, energy, outlier
+            case frame, energy, outlier, cut
             case surpriseScore = "surprise_score"
             case expectedPSNR = "expected_psnr_db"
             case surprisePSNR = "surprise_psnr_db"
@@ -32,25 +34,29 @@ public struct OverlayScores: Codable, Equatable {
     public var clip: String
     public var frames: [Frame]
     public var outliers: [Int]
+    /// The frames that start a new shot.
+    public var cuts: [Int]
     /// How the PSNR scale was made (`ErrorScale.origin`).
     public var errorScale: String
     /// How a frame is judged an outlier, in words.
     public var outlierRule = "surprise score over \(String(format: "%g", SurpriseScore.outlierThreshold)) robust standard deviations "
         + "(1.4826 x the median absolute deviation) above the clip's median, judged from frame \(OverlayJob.firstJudgedFrame) on"
 
-    enum CodingKeys: String, CodingKey { case clip, frames, outliers, errorScale = "error_scale", outlierRule = "outlier_rule" }
+    enum CodingKeys: String, CodingKey { case clip, frames, outliers, cuts, errorScale = "error_scale", outlierRule = "outlier_rule" }
 
     public init(clip: String, result: OverlayResult, errorScale: String) {
         self.clip = clip
         self.errorScale = errorScale
-        let flagged = Set(result.outliers)
+        let flagged = Set(result.outliers), cutSet = Set(result.sceneCuts)
         func finite(_ values: [Double], _ t: Int) -> Double? { t < values.count && values[t].isFinite ? values[t] : nil }
         frames = result.energies.indices.map { t in
             let (expected, surprise) = (finite(result.expectedPSNR, t), finite(result.surprisePSNR, t))
             return Frame(frame: t, energy: result.energies[t], surpriseScore: result.surpriseScores[t], expectedPSNR: expected,
-                         surprisePSNR: surprise, belowExpected: expected.flatMap { e in surprise.map { e - $0 } }, outlier: flagged.contains(t))
+                         surprisePSNR: surprise, belowExpected: expected.flatMap { e in surprise.map { e - $0 } }, outlier: flagged.contains(t),
+                         cut: cutSet.contains(t))
         }
         outliers = result.outliers
+        cuts = result.sceneCuts
     }
 
     /// Where the scores of the overlay video at `video` go: the same name with .csv and .json.
@@ -61,10 +67,10 @@ public struct OverlayScores: Codable, Equatable {
 
     public var csv: String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
-        var lines = ["frame,energy,surprise_score,expected_psnr_db,surprise_psnr_db,below_expected_db,outlier"]
+        var lines = ["frame,energy,surprise_score,expected_psnr_db,surprise_psnr_db,below_expected_db,outlier,cut"]
         for f in frames {
             lines.append([String(f.frame), String(format: "%.6g", f.energy), cell(f.surpriseScore), cell(f.expectedPSNR), cell(f.surprisePSNR),
-                          cell(f.belowExpected), f.outlier ? "1" : "0"].joined(separator: ","))
+                          cell(f.belowExpected), f.outlier ? "1" : "0", f.cut ? "1" : "0"].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

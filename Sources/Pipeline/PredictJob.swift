@@ -73,6 +73,11 @@ public struct PredictedFrame: Codable {
 
 public struct PredictResult {
     public var frames: [PredictedFrame]
+    /// Scene cuts inside the window (clip frame indices), and what a person should know about
+    /// the window: that it was moved inside one shot (notes), or that it crosses a cut (warnings).
+    public var sceneCuts: [Int]
+    public var notes: [String]
+    public var warnings: [String]
     /// How the expected PSNR was made from the energy (`ErrorScale.origin`).
     public var scale: String
     public var contextRange: Range<Int>
@@ -112,7 +117,8 @@ public struct PredictJob {
         let contextLength = request.context ?? model.network.config.context
 
         // The window: context frames then (when the clip has them) the true next frames.
-        let (window, first, fps) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
+        let read = try readWindow(request, grid: grid, length: contextLength + request.horizon)
+        let (window, first, fps) = (read.frames, read.first, read.fps)
         let available = window.count
         guard available >= 2 else { throw PredictError.tooShort(request.clip.relativePath, frames: available) }
         let contextCount = min(contextLength, available - (available > contextLength ? 0 : 1))
@@ -162,25 +168,65 @@ public struct PredictJob {
         try encoder.encode(records).write(to: json, options: .atomic)
         let csv = request.output.appendingPathComponent("frames.csv")
         try Data(Self.csv(records).utf8).write(to: csv, options: .atomic)
-        return PredictResult(frames: records, scale: scale.origin, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
+        return PredictResult(frames: records, sceneCuts: read.cuts, notes: read.notes, warnings: read.warnings, scale: scale.origin, contextRange: first..<(first + contextCount), files: [video, json, csv, npy])
+    }
+
+    /// The frames a prediction runs on: `frames` from clip frame `first` on, at `fps`, and the
+    /// scene cuts inside it (clip frame indices) with what the window did about them.
+    struct Window {
+        var frames: [[UInt8]]
+        var first: Int
+        var fps: Double
+        var cuts: [Int] = []
+        /// That the window was moved inside one shot; that it crosses a cut.
+        var notes: [String] = []
+        var warnings: [String] = []
     }
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
-    /// ever held. Returns the frames, the index of the first, and the clip's frame rate.
-    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> ([[UInt8]], Int, Double) {
-        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
-                                                                              start: request.start ?? 0,
-                                                                              maxFrames: request.start == nil ? nil : length))
+    /// ever held. The default window, the clip's last `length` frames, is moved back inside one
+    /// shot when a scene cut (`SceneCuts`) falls in it and an earlier shot is long enough; a
+    /// window that still crosses a cut says so, since its truth is then another shot.
+    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> Window {
+        var (window, allCuts) = try readFrames(request.clip, grid: grid, start: request.start ?? 0, length: length, limited: request.start != nil)
+        let path = request.clip.relativePath
+        if request.start == nil, let cut = window.cuts.last {
+            // The latest shot long enough for a whole window; the window ends where the next shot begins.
+            let shots = zip([0] + allCuts, allCuts)
+            if let end = shots.reversed().first(where: { $0.1 - $0.0 >= length })?.1 {
+                window = try readFrames(request.clip, grid: grid, start: end - length, length: length, limited: true).window
+                window.notes = ["\(path): its last \(length) frames cross a scene cut at frame \(cut); predicting from frames "
+                                + "\(end - length)...\(end - 1), inside one shot, instead (--start picks the window)"]
+                return window
+            }
+        }
+        if let cut = window.cuts.first {
+            window.warnings.append("\(path): the window (frames \(window.first)...\(window.first + window.frames.count - 1)) crosses a scene cut "
+                                + "at frame \(cut): the frames after it are another shot")
+        }
+        return window
+    }
+
+    /// The last `length` frames from `start` on (only `length` when `limited`), with the cuts in
+    /// them and every cut the read passed, as clip frame indices.
+    func readFrames(_ clip: URL, grid: PatchGrid, start: Int, length: Int, limited: Bool) throws -> (window: Window, allCuts: [Int]) {
+        let reader = try VideoReader(url: clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
+                                                                      start: start, maxFrames: limited ? length : nil))
         var frames: [[UInt8]] = []
         var seen = 0
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
+        var changes = SceneCuts()
         while try reader.nextFrame(into: &frame) {
             frames.append(frame.pixels)
+            changes.add(frame.pixels)
             seen += 1
             if frames.count > length { frames.removeFirst() }
         }
-        let first = (request.start ?? 0) + seen - frames.count
-        return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+        let first = start + seen - frames.count
+        let allCuts = changes.cuts.map { $0 + start }
+        let window = Window(frames: frames, first: first, fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24,
+                            cuts: SceneCuts.crossing(first..<(first + frames.count), cuts: allCuts))
+        return (window, allCuts)
     }
 
     static func csv(_ records: [PredictedFrame]) -> String {

@@ -132,6 +132,16 @@ struct EvalCommand: ParsableCommand {
         row("linear", summary.linear)
         row("motion", summary.motion)
         row("baseline", summary.baseline)
+        let cutClips = results.filter { !$0.cutFrames.isEmpty }
+        if summary.cutFrames > 0 || !cutClips.isEmpty {
+            var line = "scene cuts: \(summary.cutFrames) evaluated frames start a new shot (in \(cutClips.count) clips), included in every figure"
+            if let m = summary.modelPSNRWithoutCuts, let c = summary.copyLastPSNRWithoutCuts {
+                line += String(format: "; without them model PSNR %.2f dB, copy-last %.2f dB", m, c)
+            }
+            print(line)
+        } else {
+            print("scene cuts: none found")
+        }
         let chosen = results.filter { $0.lowestEnergyIsLowestError != nil }
         if !chosen.isEmpty {
             let frames = Double(chosen.reduce(0) { $0 + $1.frames })

@@ -59,7 +59,7 @@ struct OverlayCommand: ParsableCommand {
             progress.update("\(ProgressLine.bar(Double(done) / Double(max(total, 1)))) \(step)  ETA \(ProgressLine.duration(left))")
         }
         progress.finish()
-        print("\(result.energies.count) frames; outliers: \(OutlierList.short(result.outliers))")
+        print("\(result.energies.count) frames; outliers: \(OutlierList.short(result.outliers)); scene cuts: \(OutlierList.short(result.sceneCuts))")
         let judged = result.surprisePSNR.indices.filter { result.surprisePSNR[$0].isFinite }
         if let lowest = judged.min(by: { result.surprisePSNR[$0] < result.surprisePSNR[$1] }) {
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -64,6 +64,8 @@ struct PredictCommand: ParsableCommand {
         let modelFile = try model.load().file
         let result = try PredictJob(model: modelFile).run(request(modelThinkingSteps: modelFile.network.config.thinkingSteps))
 
+        for note in result.notes { Diagnostics.note("note: " + note) }
+        for warning in result.warnings { Diagnostics.warn(warning) }
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
         print("frame   energy   expected PSNR dB   PSNR dB   SSIM    copy-last PSNR dB")
         for f in result.frames {

@@ -30,10 +30,11 @@ final class OverlayJobTests: XCTestCase {
         XCTAssertEqual(result.files, [output, csvFile, jsonFile])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["o.csv", "o.json", "o.mp4"])
         let rows = try String(contentsOf: csvFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        XCTAssertEqual(rows.first, ["frame", "energy", "surprise_score", "expected_psnr_db", "surprise_psnr_db", "below_expected_db", "outlier"])
+        XCTAssertEqual(rows.first, ["frame", "energy", "surprise_score", "expected_psnr_db", "surprise_psnr_db", "below_expected_db", "outlier", "cut"])
         XCTAssertEqual(rows.count, 97)
         for (t, row) in rows.dropFirst().enumerated() {
-            XCTAssertEqual(row.count, 7)
+            XCTAssertEqual(row.count, 8)
+            XCTAssertEqual(row[7], "0", "no scene cuts in one shot")
             XCTAssertEqual(Int(row[0]), t)
             XCTAssertEqual(try XCTUnwrap(Float(row[1])), result.energies[t], accuracy: abs(result.energies[t]) * 1e-5)
             XCTAssertEqual(try XCTUnwrap(Double(row[2])), result.surpriseScores[t], accuracy: abs(result.surpriseScores[t]) * 1e-5 + 1e-9)

@@ -42,6 +42,13 @@ public enum EvalReport {
             quality += row([name, number(q.psnr, "%.2f"), number(q.ssim), number(q.mse, "%.1f"), number(q.embeddingMSE, "%.4f")])
         }
         page += Markup.element("table", quality) + "\n"
+        let cutClips = results.filter { !$0.cutFrames.isEmpty }.count
+        var cuts = "Scene cuts: \(summary.cutFrames) evaluated frames start a new shot (in \(cutClips) clips, listed per clip below); "
+            + "they are included in every figure on this page."
+        if summary.cutFrames > 0, let m = summary.modelPSNRWithoutCuts, let c = summary.copyLastPSNRWithoutCuts {
+            cuts += " Without them the model's one-step PSNR is \(number(m, "%.2f")) dB and copy-last's \(number(c, "%.2f")) dB."
+        }
+        page += Markup.element("p", text: cuts) + "\n"
 
         page += Markup.element("h2", text: "Does the energy rank errors and flag surprises?") + "\n"
         page += Markup.element("p", text: "Pooled ranks every frame of every clip together; within clips is each clip's own figure, "
@@ -115,12 +122,13 @@ public enum EvalReport {
 
         page += Markup.element("h2", text: "Clips") + "\n"
         var clips = row(["clip", "frames", "model PSNR", "expected PSNR", "copy-last PSNR", "linear PSNR", "motion PSNR", "baseline PSNR",
-                         "energy–error Spearman", "surprise AUROC", "error"], header: true)
+                         "scene cuts", "energy–error Spearman", "surprise AUROC", "error"], header: true)
         for r in results {
             clips += Markup.element("tr", Markup.element("td", ["class": "path"], text: shown(r.clip))
                 + [String(r.frames), number(r.model?.psnr, "%.2f"),
                    number(r.expectedPSNR.isEmpty ? nil : r.expectedPSNR.reduce(0, +) / Double(r.expectedPSNR.count), "%.2f"), number(r.copyLast?.psnr, "%.2f"), number(r.linear?.psnr, "%.2f"),
-                   number(r.motion?.psnr, "%.2f"), number(r.baseline?.psnr, "%.2f"), number(r.energyErrorSpearman), number(r.surpriseAUROC)]
+                   number(r.motion?.psnr, "%.2f"), number(r.baseline?.psnr, "%.2f"),
+                   r.cutFrames.isEmpty ? "–" : r.cutFrames.map(String.init).joined(separator: ", "), number(r.energyErrorSpearman), number(r.surpriseAUROC)]
                     .map { Markup.element("td", text: $0) }.joined()
                 + Markup.element("td", ["class": "path"], text: r.error ?? ""))
         }
@@ -169,6 +177,8 @@ public enum EvalReport {
                 + "prediction was once it sees the real frame. Far below the expected PSNR means the frame surprised it."),
             ("Spearman", "rank correlation from −1 to 1: 1 when a higher energy always goes with a higher error, 0 when the energy says nothing about it."),
             ("AUROC", "the chance that a surprise frame (listed in the clip's sidecar JSON) scores higher than an ordinary frame: 0.5 is chance, 1 perfect."),
+            ("scene cut", "a frame that starts a new shot: its difference from the frame before is far above the clip's usual difference "
+                + "around it and above an absolute floor, and it is no one-frame flash. Its truth is another shot, which no predictor can know."),
             ("pooled and within clips", "pooled ranks the frames of all clips together, so a clip's overall level counts; within clips takes each clip's "
                 + "own figure and averages them."),
         ]
