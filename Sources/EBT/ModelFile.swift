@@ -37,6 +37,12 @@ public struct ModelFile {
     public var training: TrainingState?
     /// Whether the file it was read from stored no checksums, so its weights are unverified.
     public var loadedWithoutChecksums = false
+    /// The energy-to-PSNR lines calibration fitted (metadata `error_scale`); nil in a model never
+    /// calibrated, whose `errorScale` falls back to the codec's conversion.
+    public var errorScaleFit: ErrorScale.Fit?
+
+    /// The user-facing scale of this model's energies (`ErrorScale`).
+    public var errorScale: ErrorScale { ErrorScale(codec: codec, fit: errorScaleFit) }
 
     public init(network: Network, codec: PatchCodec, notes: [String: String] = [:], training: TrainingState? = nil) {
         self.network = network
@@ -56,6 +62,7 @@ public struct ModelFile {
         metadata["version"] = Self.version
         metadata["config"] = String(decoding: try encoder.encode(network.config), as: UTF8.self)
         metadata["codec"] = String(decoding: try encoder.encode(geometry), as: UTF8.self)
+        if let errorScaleFit { metadata["error_scale"] = String(decoding: try encoder.encode(errorScaleFit), as: UTF8.self) }
         var file = SafetensorsFile(metadata: metadata)
         for (name, tensor) in network.namedParameters {
             file.entries["model." + name] = .init(shape: tensor.shape, values: tensor.scalars)
@@ -146,6 +153,11 @@ public struct ModelFile {
             }
             training = TrainingState(optimizerStep: counters.optimizerStep, moments: moments,
                                      samplerState: counters.samplerState, trainerState: counters.trainerState)
+        }
+        if let text = file.metadata["error_scale"] {
+            guard let fit = try? decoder.decode(ErrorScale.Fit.self, from: Data(text.utf8)) else { throw corrupt("unreadable error scale") }
+            if let problem = fit.problem { throw corrupt("error scale: \(problem)") }
+            errorScaleFit = fit
         }
         notes = file.metadata.reduce(into: [:]) { if $1.key.hasPrefix("note.") { $0[String($1.key.dropFirst(5))] = $1.value } }
         loadedWithoutChecksums = file.loadedWithoutChecksums

@@ -29,6 +29,12 @@ public struct CalibrationResult {
     public var patchSpearmanBefore: Double?, patchSpearmanAfter: Double?
     public var frameSpearmanBefore: Double?, frameSpearmanAfter: Double?
     public var featureWeights: [Float] = []
+    /// The energy-to-PSNR lines fitted on the same frames (nil when they could not make a
+    /// scale), and on held-out frames the mean absolute difference in dB between the PSNR each
+    /// line gives and the measured one, with the codec's conversion and with the fit.
+    public var errorScale: ErrorScale.Fit?
+    public var expectedPSNRErrorBefore: Double?, expectedPSNRErrorAfter: Double?
+    public var surprisePSNRErrorBefore: Double?, surprisePSNRErrorAfter: Double?
 }
 
 /// Fits an EBT's level term to the errors it makes on clips (`LevelCalibration`): predictions
@@ -42,7 +48,7 @@ public enum CalibrationJob {
         guard !clips.isEmpty else { throw PredictError.invalid("no video files found in \(request.inputs.joined(separator: ", "))") }
         let f = LevelFeatures.count
         var fit = LevelCalibration()
-        var heldOut: [Sample] = []
+        var heldOut: [Sample] = [], fitted: [Sample] = []
         var result = CalibrationResult(model: request.model)
         for (index, clip) in clips.enumerated() {
             progress(index, clips.count)
@@ -57,6 +63,7 @@ public enum CalibrationJob {
                     for sample in samples {
                         fit.add(features: sample.features, targets: zip(sample.error, sample.bowl).map { $0 - $1 })
                     }
+                    fitted += samples
                     result.fittedFrames += samples.count
                     result.fittedClips += 1
                 }
@@ -76,14 +83,34 @@ public enum CalibrationJob {
         result.model.training = nil
         result.featureWeights = calibrated.levelWeights.scalars
         result.heldOutFrames = heldOut.count
+        /// Each patch's energy at the prediction with the fitted level.
+        func calibratedEnergies(_ sample: Sample) -> [Double] {
+            sample.bowl.indices.map { p in
+                Double(sample.bowl[p]) + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * weights[$1]) }
+            }
+        }
+        // The user-facing scale, fitted on the same frames as the level, with the level just fitted.
+        func perPatch(_ sample: Sample, _ total: Double) -> Double { total / Double(sample.bowl.count) }
+        if let expected = ErrorScale.Line.fit(energyPerPatch: fitted.map { perPatch($0, calibratedEnergies($0).reduce(0, +)) },
+                                              meanSquaredError: fitted.map(\.pixelMSE)),
+           let seen = ErrorScale.Line.fit(energyPerPatch: fitted.map { perPatch($0, $0.excess) }, meanSquaredError: fitted.map(\.pixelMSE)) {
+            result.errorScale = ErrorScale.Fit(expected: expected, seen: seen)
+        }
+        result.model.errorScaleFit = result.errorScale
         if !heldOut.isEmpty {
+            let codecScale = ErrorScale(codec: request.model.codec, fit: nil), fittedScale = result.model.errorScale
+            func meanDifference(_ psnr: (Sample) -> Double) -> Double {
+                heldOut.reduce(0) { $0 + Swift.abs(psnr($1) - PSNR.fromMSE($1.pixelMSE)) } / Double(heldOut.count)
+            }
+            result.expectedPSNRErrorBefore = meanDifference { codecScale.expectedPSNR(energy: calibratedEnergies($0).reduce(0, +), patches: $0.bowl.count) }
+            result.surprisePSNRErrorBefore = meanDifference { codecScale.surprisePSNR(excess: $0.excess, patches: $0.bowl.count) }
+            if result.errorScale != nil {
+                result.expectedPSNRErrorAfter = meanDifference { fittedScale.expectedPSNR(energy: calibratedEnergies($0).reduce(0, +), patches: $0.bowl.count) }
+                result.surprisePSNRErrorAfter = meanDifference { fittedScale.surprisePSNR(excess: $0.excess, patches: $0.bowl.count) }
+            }
             let errors = heldOut.flatMap(\.error).map(Double.init)
             let before = heldOut.flatMap(\.energy).map(Double.init)
-            let after = heldOut.flatMap { sample in
-                sample.bowl.indices.map { p in
-                    Double(sample.bowl[p]) + (0..<f).reduce(0.0) { $0 + Double(sample.features[p * f + $1] * weights[$1]) }
-                }
-            }
+            let after = heldOut.flatMap(calibratedEnergies)
             // Frames of different clips have different patch counts.
             let bounds = heldOut.reduce(into: [0]) { $0.append($0.last! + $1.bowl.count) }
             func frameTotals(_ values: [Double]) -> [Double] {
@@ -100,9 +127,12 @@ public enum CalibrationJob {
     }
 
     /// One predicted frame, per patch: its `LevelFeatures`, the bowl, the squared error
-    /// ½‖ŷ_p − y_p‖² and the model's current energy at the prediction.
+    /// ½‖ŷ_p − y_p‖² and the model's current energy at the prediction; and for the whole frame
+    /// the pixel MSE of the prediction as drawn and the surprise excess E(x, y) − E(x, ŷ), which
+    /// the level cancels from, so it is the same before and after the fit.
     struct Sample {
         var features: [Float], bowl: [Float], error: [Float], energy: [Float]
+        var pixelMSE: Double, excess: Double
     }
 
     static func samples(of clip: URL, model: EnergyModel, codec: PatchCodec, windows: Int) throws -> [Sample] {
@@ -125,8 +155,9 @@ public enum CalibrationJob {
         let frameBytes = codec.grid.frameByteCount
         func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
         let references = targets.map { t in predictor.reference(after: [frame(Swift.max(t - 2, 0)), frame(t - 1)]) }
-        let batch = try predictor.predictNext(contexts: windowTensor, references: references, actual: nil,
-                                              options: PredictionOptions(thinkingSteps: config.thinkingSteps)).batch
+        let (batch, drawn) = try predictor.predictNext(contexts: windowTensor, references: references,
+                                                       actual: Tensor(shape: [count, e], scalars: actual),
+                                                       options: PredictionOptions(thinkingSteps: config.thinkingSteps))
         let guesses = predictor.usesGuesses
             ? FirstGuesses(positions: [context], values: Tensor(shape: [count, 1, e], scalars: codec.encode(rgb: references.flatMap { $0 }, frameCount: count)))
             : nil
@@ -151,7 +182,9 @@ public enum CalibrationJob {
             let span = (n * patches)..<((n + 1) * patches)
             return Sample(features: Array(features[(n * patches * f)..<((n + 1) * patches * f)]),
                           bowl: Array(bowl[span]), error: error,
-                          energy: Array(batch.patchEnergies[(n * patches)..<((n + 1) * patches)]))
+                          energy: Array(batch.patchEnergies[(n * patches)..<((n + 1) * patches)]),
+                          pixelMSE: PSNR.meanSquaredError(Array(drawn[(n * frameBytes)..<((n + 1) * frameBytes)]), frame(targets[n])),
+                          excess: SurpriseScore.excess(actual: batch.surpriseEnergies[n], predicted: batch.energies[n]))
         }
     }
 }

@@ -16,11 +16,13 @@ public struct EmbeddedClip {
     public var fps: Double
     /// Problems met while reading that did not stop it (e.g. a truncated file).
     public var warnings: [String]
+    /// Frames (indices among those read) that start a new shot (`SceneCuts`); empty unless asked for.
+    public var sceneCuts: [Int] = []
 
     public var frameCount: Int { embeddings.count }
 
     public static func load(_ url: URL, codec: PatchCodec, stride: Int = 1, start: Int = 0, maxFrames: Int? = nil,
-                            withGuesses: Bool = false) throws -> EmbeddedClip {
+                            withGuesses: Bool = false, withSceneCuts: Bool = false) throws -> EmbeddedClip {
         let grid = codec.grid
         let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
                                                                      stride: stride, start: start, maxFrames: maxFrames))
@@ -36,8 +38,10 @@ public struct EmbeddedClip {
         }
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
         var recent: [[UInt8]] = []
+        var changes = SceneCuts()
         while try reader.nextFrame(into: &frame) {
             chunk += frame.pixels
+            if withSceneCuts { changes.add(frame.pixels) }
             if withGuesses {
                 guessChunk += MotionGuess.next(after: recent, grid: grid) ?? frame.pixels
                 recent = Array((recent + [frame.pixels]).suffix(2))
@@ -52,6 +56,7 @@ public struct EmbeddedClip {
         var clip = EmbeddedClip(url: url, embeddings: embeddings, layout: PatchLayout(grid), fps: reader.metadata.fps / Double(stride),
                                 warnings: reader.warnings)
         clip.guesses = guesses
+        clip.sceneCuts = changes.cuts
         return clip
     }
 }

@@ -67,9 +67,17 @@ public struct ClipEvaluation: Codable, Sendable {
     public var surpriseEnergies: [Float] = []
     public var errors: [Double] = []
     public var surprises: [Bool] = []
+    /// Per evaluated frame, the energies on the user-facing scale (`ErrorScale`, dB): the PSNR the
+    /// final energy stands for (expected, before the frame is seen), and the PSNR the surprise
+    /// excess stands for (the model's judgement of its prediction once it sees the frame).
+    public var expectedPSNR: [Double] = []
+    public var surprisePSNR: [Double] = []
     /// Pixel MSE between each evaluated frame and the one before it: the no-model surprise score
     /// the energy's is judged against.
     public var frameDifferences: [Double] = []
+    /// Frames of the clip that start a new shot (`SceneCuts`), evaluated or not. Cut frames stay in
+    /// every figure; `EvalSummary` also gives the one-step PSNR without them.
+    public var cutFrames: [Int] = []
     /// Spearman correlation, over every (frame, patch) of the clip, of the per-patch pixel error of
     /// the model's prediction with the per-patch energy at the prediction (uncertainty, before the
     /// frame is seen) and with the per-patch energy of the actual frame (surprise, after).
@@ -93,9 +101,10 @@ public struct ClipEvaluation: Codable, Sendable {
     public var alternativeChosen: Double?
 
     /// What the record's figures mean, raised whenever a predictor or score is measured
-    /// differently (2: the motion baseline became sub-pixel), so that an older record is evaluated
+    /// differently (2: the motion baseline became sub-pixel; 3: energies also as expected and
+    /// surprise PSNR, scene cuts), so that an older record is evaluated
     /// again rather than reported beside newer ones as if alike.
-    public static let currentFormat = 2
+    public static let currentFormat = 3
     public var format: Int? = ClipEvaluation.currentFormat
     /// What the record was made from; a re-run reuses it only for the same (`EvalRecordKey`).
     public var key: EvalRecordKey?
@@ -132,7 +141,10 @@ public struct ClipEvaluation: Codable, Sendable {
         case copyLast = "copy_last"
         case frameIndices = "frame_indices"
         case surpriseEnergies = "surprise_energies"
+        case expectedPSNR = "expected_psnr_db"
+        case surprisePSNR = "surprise_psnr_db"
         case frameDifferences = "frame_differences"
+        case cutFrames = "cut_frames"
         case lowestEnergyIsLowestError = "lowest_energy_is_lowest_error"
         case alternativeChosen = "alternative_chosen"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
@@ -232,9 +244,13 @@ public struct EvalJob {
         let embeddings = codec.encode(rgb: pixels.rgb, frameCount: count)
         func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
         func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
+        var changes = SceneCuts()
+        for t in 0..<count { changes.add(frame(t)) }
 
         var result = ClipEvaluation(clip: clip.relativePath)
         result.warnings = pixels.warnings
+        result.cutFrames = changes.cuts
+        let scale = model.errorScale
         let targets = Array(context..<count)
         let surpriseFrames = Set(Self.surpriseFrames(of: clip))
         var sums: [String: (psnr: Double, ssim: Double, mse: Double, embedding: Double)] = [:]
@@ -297,9 +313,14 @@ public struct EvalJob {
                         result.frameIndices.append(t)
                         result.errors.append(PSNR.meanSquaredError(image, truth))
                         result.surprises.append(surpriseFrames.contains(t))
-                        result.frameDifferences.append(PSNR.meanSquaredError(frame(t), frame(t - 1)))
+                        result.frameDifferences.append(changes.previous[t])
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
+                        if !batch.energies.isEmpty && !batch.surpriseEnergies.isEmpty {
+                            result.expectedPSNR.append(scale.expectedPSNR(energy: Double(batch.energies[i]), patches: grid.patchCount))
+                            result.surprisePSNR.append(scale.surprisePSNR(excess: SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i]),
+                                                                          patches: grid.patchCount))
+                        }
                         if !batch.patchEnergies.isEmpty {
                             let patches = grid.patchCount, span = (i * patches)..<((i + 1) * patches)
                             patchErrors += PatchErrors.meanSquared(image, truth, grid: grid)

@@ -28,6 +28,18 @@ public struct EvalSummary: Codable {
     public var patchSurpriseSpearman: Double?
     public var patchShiftSpearman: Double?
     public var patchMotionSpearman: Double?
+    /// The energies on the user-facing scale against the measured one-step PSNR, pooled over
+    /// frames: the expected PSNR (from the energy at the prediction) and the surprise PSNR (from
+    /// the real frame's excess), and how the scale was made (`ErrorScale.origin`).
+    public var expectedPSNR: PSNRAgreement?
+    public var surprisePSNR: PSNRAgreement?
+    public var errorScale: String?
+    /// Evaluated frames that start a new shot (`SceneCuts`): they are in every figure above, and
+    /// the model's and copy-last's one-step PSNR over the frames without them stand here.
+    public var cutFrames: Int
+    public var cutFramesIncluded = true
+    public var modelPSNRWithoutCuts: Double?
+    public var copyLastPSNRWithoutCuts: Double?
     public var thinkSteps: Int
     public var seconds: Double
     public var horizonPSNR: [Double]
@@ -44,6 +56,13 @@ public struct EvalSummary: Codable {
         case surpriseAUROCWithinClips = "surprise_auroc_within_clips"
         case frameDifferenceAUROCWithinClips = "frame_difference_auroc_within_clips"
         case thinkSteps = "think_steps"
+        case expectedPSNR = "expected_psnr"
+        case surprisePSNR = "surprise_psnr"
+        case errorScale = "error_scale"
+        case cutFrames = "cut_frames"
+        case cutFramesIncluded = "cut_frames_included"
+        case modelPSNRWithoutCuts = "model_psnr_without_cuts"
+        case copyLastPSNRWithoutCuts = "copy_last_psnr_without_cuts"
         case patchUncertaintySpearman = "patch_uncertainty_spearman"
         case patchSurpriseSpearman = "patch_surprise_spearman"
         case patchShiftSpearman = "patch_shift_spearman"
@@ -53,7 +72,7 @@ public struct EvalSummary: Codable {
         case horizonPSNRMotion = "horizon_psnr_motion"
     }
 
-    public init(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double) {
+    public init(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double, errorScale: String? = nil) {
         let done = results.filter { $0.error == nil && $0.frames > 0 }
         clips = results.count
         failed = results.count - done.count
@@ -89,6 +108,21 @@ public struct EvalSummary: Codable {
         surpriseAUROCWithinClips = meanOverClips(\.surpriseAUROC)
         energyErrorSpearmanWithinClips = meanOverClips(\.energyErrorSpearman)
         frameDifferenceAUROCWithinClips = meanOverClips(\.frameDifferenceAUROC)
+        let scaled = done.filter { $0.expectedPSNR.count == $0.errors.count && $0.surprisePSNR.count == $0.errors.count }
+        let measured = scaled.flatMap(\.errors).map(PSNR.fromMSE)
+        expectedPSNR = PSNRAgreement(fromEnergy: scaled.flatMap(\.expectedPSNR), measured: measured)
+        surprisePSNR = PSNRAgreement(fromEnergy: scaled.flatMap(\.surprisePSNR), measured: measured)
+        self.errorScale = expectedPSNR == nil ? nil : errorScale
+        // Per evaluated frame: is it a cut, the model's PSNR, copy-last's (its error is the frame difference).
+        let framed = done.filter { $0.errors.count == $0.frameIndices.count && $0.frameDifferences.count == $0.frameIndices.count }
+        let isCut = framed.flatMap { clip in clip.frameIndices.map(Set(clip.cutFrames).contains) }
+        cutFrames = isCut.filter { $0 }.count
+        func meanWithoutCuts(_ errors: [Double]) -> Double? {
+            let kept = zip(errors, isCut).filter { !$0.1 }.map { PSNR.fromMSE($0.0) }
+            return kept.isEmpty ? nil : kept.reduce(0, +) / Double(kept.count)
+        }
+        modelPSNRWithoutCuts = meanWithoutCuts(framed.flatMap(\.errors))
+        copyLastPSNRWithoutCuts = meanWithoutCuts(framed.flatMap(\.frameDifferences))
         self.thinkSteps = thinkSteps
         self.seconds = seconds
         func meanCurve(_ pick: (ClipEvaluation) -> [Double]) -> [Double] {
@@ -104,22 +138,24 @@ public struct EvalSummary: Codable {
     /// One row per clip.
     public static func csv(_ results: [ClipEvaluation]) -> String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var lines = ["clip,frames,model_psnr,model_ssim,model_mse,copy_last_psnr,copy_last_ssim,linear_psnr,motion_psnr,motion_ssim,baseline_psnr,"
-                     + "energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
+                     + "expected_psnr_db,surprise_psnr_db,cut_frames,energy_error_spearman,surprise_auroc,patch_uncertainty_spearman,patch_surprise_spearman,patch_shift_spearman,patch_motion_spearman,error"]
         for r in results {
             lines.append([quoted(r.clip), String(r.frames), cell(r.model?.psnr), cell(r.model?.ssim), cell(r.model?.mse),
                           cell(r.copyLast?.psnr), cell(r.copyLast?.ssim), cell(r.linear?.psnr),
                           cell(r.motion?.psnr), cell(r.motion?.ssim), cell(r.baseline?.psnr),
-                          cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
+                          cell(mean(r.expectedPSNR)), cell(mean(r.surprisePSNR)),
+                          r.cutFrames.map(String.init).joined(separator: " "), cell(r.energyErrorSpearman), cell(r.surpriseAUROC),
                           cell(r.patchUncertaintySpearman), cell(r.patchSurpriseSpearman), cell(r.patchShiftSpearman), cell(r.patchMotionSpearman), r.error.map(quoted) ?? ""].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Writes summary.json and results.csv into `folder`, each atomically.
-    public static func write(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double, to folder: URL) throws -> EvalSummary {
-        let summary = EvalSummary(results, thinkSteps: thinkSteps, seconds: seconds)
+    public static func write(_ results: [ClipEvaluation], thinkSteps: Int, seconds: Double, errorScale: String? = nil, to folder: URL) throws -> EvalSummary {
+        let summary = EvalSummary(results, thinkSteps: thinkSteps, seconds: seconds, errorScale: errorScale)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(summary), to: folder.appendingPathComponent("summary.json"))

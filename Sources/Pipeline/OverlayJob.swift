@@ -35,28 +35,36 @@ public struct OverlayResult {
     /// Each frame's surprise score: its energy above the energy of the model's own prediction for
     /// it (`SurpriseScore.excess`; 0 for the first frame).
     public var surpriseScores: [Double]
+    /// Each frame's energies on the user-facing scale (`ErrorScale`, dB; NaN for the first
+    /// frame): the PSNR the energy of the model's prediction stands for (expected), and the PSNR
+    /// its surprise score stands for (the prediction as the model judges it, having seen the frame).
+    public var expectedPSNR: [Double] = []
+    public var surprisePSNR: [Double] = []
     /// Frames whose surprise score is an outlier for this clip.
     public var outliers: [Int]
     /// Problems reading the clip that did not stop the overlay (a truncated file).
     public var warnings: [String] = []
+    /// Frames that start a new shot (`SceneCuts`), marked in the video and the files.
+    public var sceneCuts: [Int] = []
     /// What was written: the video, then its scores (`OverlayScores`).
     public var files: [URL] = []
 }
 
-/// The clip itself, with the model's surprise drawn over it: for every frame, the energy each
-/// patch gets given the frames before it, as a heat-map; under the picture the frame's
-/// surprise score (its energy above the prediction's) as a gauge, its running sparkline, and a
-/// red marker on frames where that score is an outlier.
+/// The clip itself, with the model's surprise drawn over it: for every frame, each patch's
+/// surprise PSNR (the PSNR its share of the surprise score stands for, `ErrorScale`) as heat on
+/// the fixed dB scale of `PSNRHeat`; under the picture the frame's surprise PSNR as a gauge
+/// beside the legend, its running sparkline (`OverlayStrip`), and a red frame and marker on
+/// frames where the surprise score is an outlier.
 public struct OverlayJob {
     public let model: ModelFile
-    static let stripHeight = 48
     /// Outliers are judged from this frame on: frames 1 and 2 have too little history to show
     /// motion, so every moving clip would "surprise" there.
     public static let firstJudgedFrame = 3
 
     public init(model: ModelFile) { self.model = model }
 
-    public func run(_ request: OverlayRequest) throws -> OverlayResult {
+    /// `progress` hears (frames done, frames to do) over both passes, scoring then drawing.
+    public func run(_ request: OverlayRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> OverlayResult {
         if let problem = request.problem { throw PredictError.invalid(problem) }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
         let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
@@ -65,10 +73,14 @@ public struct OverlayJob {
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
         let usesGuesses = model.network.config.start == .motion
-        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses)
+        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true)
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
+        // Each patch's surprise on the heat's scale: its excess read as PSNR, placed on `PSNRHeat`.
+        var heat = maps
         var scores = [Double](repeating: 0, count: count)
+        var expectedPSNR = [Double](repeating: .nan, count: count), surprisePSNR = expectedPSNR
+        let scale = model.errorScale
         let predictor = Predictor(network: model.network)
         let options = PredictionOptions(thinkingSteps: model.network.config.thinkingSteps)
         func score(_ frames: [Int], history: Int) throws {
@@ -81,52 +93,63 @@ public struct OverlayJob {
                                           layout: PatchLayout(grid), options: options)
             }
             for (i, t) in frames.enumerated() {
-                maps[t] = Array(batch.surprisePatchEnergies[(i * patches)..<((i + 1) * patches)])
+                let span = (i * patches)..<((i + 1) * patches)
+                maps[t] = Array(batch.surprisePatchEnergies[span])
+                heat[t] = zip(batch.surprisePatchEnergies[span], batch.patchEnergies[span]).map {
+                    PSNRHeat.level(scale.seen.psnr(energyPerPatch: SurpriseScore.excess(actual: $0.0, predicted: $0.1)))
+                }
                 scores[t] = SurpriseScore.excess(actual: batch.surpriseEnergies[i], predicted: batch.energies[i])
+                expectedPSNR[t] = scale.expectedPSNR(energy: Double(batch.energies[i]), patches: patches)
+                surprisePSNR[t] = scale.surprisePSNR(excess: scores[t], patches: patches)
             }
         }
         // Frames 1...context have a shorter history, so each goes alone; the rest go in batches.
-        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) { try score([t], history: t) }
+        let work = 2 * count
+        for t in (count > 1 ? Array(1...min(context, count - 1)) : []) {
+            try score([t], history: t)
+            progress(t, work)
+        }
         let full = Array((context + 1)..<max(count, context + 1))
         for chunkStart in stride(from: 0, to: full.count, by: 64) {
             try score(Array(full[chunkStart..<min(chunkStart + 64, full.count)]), history: context)
+            progress(context + 1 + min(chunkStart + 64, full.count), work)
         }
         let energies = maps.map { $0.reduce(0, +) }
         let judged = min(Self.firstJudgedFrame, count)
         let outliers = SurpriseScore.outliers(Array(scores[judged...])).map { $0 + judged }
-        // A robust colour range over the whole clip, so one extreme patch does not wash out the rest.
-        let values = maps.dropFirst().flatMap { $0 }.sorted()
-        let low = values.isEmpty ? 0 : values[values.count / 20], high = values.isEmpty ? 1 : values[min(values.count - 1, values.count * 99 / 100)]
-        // The strip plots the surprise score, the quantity the outlier marker judges, over the
-        // judged frames' range (the first frames' scores would squash it).
-        let plotted = scores.map(Float.init), judgedScores = plotted[judged...]
-        let (scoreLow, scoreHigh) = (judgedScores.min() ?? 0, judgedScores.max() ?? 1)
-
         // Pass 2: the clip at display size (the long side `size`, in the working frames' aspect), drawn over.
         let (width, height) = Self.displaySize(longSide: request.size, grid: grid)
+        let strip = OverlayStrip(width: width), ts = strip.textScale
         let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height))
-        let writer = try VideoWriter(url: request.output, width: width, height: height + Self.stripHeight,
+        let writer = try VideoWriter(url: request.output, width: width, height: height + strip.height,
                                      fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
         var frame = RGBFrame(width: width, height: height)
         var t = 0
-        let outlierSet = Set(outliers)
+        let outlierSet = Set(outliers), cutSet = Set(clip.sceneCuts)
         while try reader.nextFrame(into: &frame), t < count {
-            var canvas = Canvas(width: width, height: height + Self.stripHeight, gray: 16)
+            var canvas = Canvas(width: width, height: height + strip.height, gray: 16)
             canvas.draw(frame.pixels, width: width, height: height, x: 0, y: 0)
-            if t > 0 { blend(maps[t], low: low, high: high, grid: grid, on: &canvas, width: width, height: height) }
-            drawStrip(on: &canvas, width: width, top: height, scores: plotted, upTo: t, range: (scoreLow, scoreHigh), outliers: outlierSet)
+            if t > 0 { HeatBlend.draw(heat[t], rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: width, height: height) }
+            strip.draw(on: &canvas, top: height, frame: t, surprisePSNR: surprisePSNR, expectedPSNR: expectedPSNR, outliers: outlierSet, cuts: cutSet)
             if outlierSet.contains(t) {
-                for edge in [(0, 0, width, 4), (0, height - 4, width, 4), (0, 0, 4, height), (width - 4, 0, 4, height)] {
-                    canvas.fill(x: edge.0, y: edge.1, width: edge.2, height: edge.3, color: (230, 40, 40))
+                let edge = 2 * ts
+                for (x, y, w, h) in [(0, 0, width, edge), (0, height - edge, width, edge), (0, 0, edge, height), (width - edge, 0, edge, height)] {
+                    canvas.fill(x: x, y: y, width: w, height: h, color: OverlayStrip.outlierColor)
                 }
-                PixelFont.draw("SURPRISE", on: &canvas, x: 10, y: 10, scale: 2, color: (255, 80, 80))
+                PixelFont.draw("SURPRISE", on: &canvas, x: 3 * edge, y: 3 * edge, scale: 2 * ts, color: (255, 80, 80))
+            }
+            if cutSet.contains(t) {
+                // A new shot: surprising by nature, and said so, so that its heat is not read as the model failing.
+                PixelFont.draw("SCENE CUT", on: &canvas, x: 6 * ts, y: height - 16 * ts, scale: 2 * ts, color: OverlayStrip.cutColor)
             }
             try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
             t += 1
+            progress(count + t, work)
         }
         try writer.finish()
         var result = OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers, warnings: clip.warnings)
-        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result).write(besides: request.output))
+        (result.expectedPSNR, result.surprisePSNR, result.sceneCuts) = (expectedPSNR, surprisePSNR, clip.sceneCuts)
+        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result, errorScale: scale.origin).write(besides: request.output))
         return result
     }
 
@@ -135,46 +158,5 @@ public struct OverlayJob {
         let (w, h) = (Double(grid.frameWidth), Double(grid.frameHeight))
         func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded()) * 2) }
         return w >= h ? (longSide, even(Double(longSide) * h / w)) : (even(Double(longSide) * w / h), longSide)
-    }
-
-    /// Heat blended over the picture: more opaque where hotter, so calm regions stay visible.
-    func blend(_ map: [Float], low: Float, high: Float, grid: PatchGrid, on canvas: inout Canvas, width: Int, height: Int) {
-        let span = max(high - low, 1e-6)
-        for row in 0..<height {
-            let py = row * grid.rows / height
-            for column in 0..<width {
-                let px = column * grid.columns / width
-                let v = ((map[py * grid.columns + px] - low) / span).clampedToUnitInterval
-                let (r, g, b) = HeatColormap.color(v)
-                let alpha = 0.1 + 0.4 * v
-                let i = (row * canvas.width + column) * 3
-                canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
-                canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
-                canvas.pixels[i + 2] = UInt8(Float(canvas.pixels[i + 2]) * (1 - alpha) + Float(b) * alpha)
-            }
-        }
-    }
-
-    /// Under the picture: the colour legend, the energy gauge and the sparkline so far.
-    func drawStrip(on canvas: inout Canvas, width size: Int, top: Int, scores: [Float], upTo t: Int, range: (Float, Float), outliers: Set<Int>) {
-        let span = max(range.1 - range.0, 1e-6)
-        // Legend: the colour scale from low to high surprise.
-        PixelFont.draw("LOW", on: &canvas, x: 4, y: top + 4, scale: 1)
-        for x in 0..<64 { canvas.fill(x: 20 + x, y: top + 4, width: 1, height: 5, color: HeatColormap.color(Float(x) / 63)) }
-        PixelFont.draw("HIGH", on: &canvas, x: 88, y: top + 4, scale: 1)
-        // Gauge: this frame's surprise score within the clip's range, and its value.
-        let level = t > 0 ? ((scores[t] - range.0) / span).clampedToUnitInterval : 0
-        canvas.fill(x: 4, y: top + 14, width: size - 8, height: 6, color: (50, 50, 50))
-        canvas.fill(x: 4, y: top + 14, width: Int(Float(size - 8) * level), height: 6, color: HeatColormap.color(level))
-        PixelFont.draw(String(format: "SURPRISE %.2f", t > 0 ? scores[t] : 0), on: &canvas, x: size - 100, y: top + 3, scale: 1)
-        // Sparkline of the scores up to now, outliers marked in red.
-        let (sparkTop, sparkHeight) = (top + 24, Self.stripHeight - 28)
-        let step = Float(size - 8) / Float(max(scores.count - 1, 1))
-        for k in 1...max(t, 1) where k < scores.count && k <= t {
-            let y = sparkTop + sparkHeight - Int(Float(sparkHeight) * ((scores[k] - range.0) / span).clampedToUnitInterval)
-            let x = 4 + Int(Float(k) * step)
-            let color: (UInt8, UInt8, UInt8) = outliers.contains(k) ? (240, 50, 50) : (200, 200, 200)
-            canvas.fill(x: x, y: y, width: max(Int(step), 1), height: outliers.contains(k) ? 3 : 1, color: color)
-        }
     }
 }

@@ -6,10 +6,16 @@ public enum PixelFont {
         "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 2, 2], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
         ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0], "+": [0, 2, 7, 2, 0], "!": [2, 2, 2, 0, 2], " ": [0, 0, 0, 0, 0],
         "A": [2, 5, 7, 5, 5], "E": [7, 4, 6, 4, 7], "G": [7, 4, 5, 5, 7], "H": [5, 5, 7, 5, 5], "I": [7, 2, 2, 2, 7],
-        "L": [4, 4, 4, 4, 7], "N": [5, 7, 7, 5, 5], "O": [7, 5, 5, 5, 7], "P": [7, 5, 7, 4, 4], "R": [6, 5, 6, 5, 5],
+        "L": [4, 4, 4, 4, 7], "N": [6, 5, 5, 5, 5], "O": [7, 5, 5, 5, 7], "P": [7, 5, 7, 4, 4], "R": [6, 5, 6, 5, 5],
         "S": [7, 4, 7, 1, 7], "U": [5, 5, 5, 5, 7], "W": [5, 5, 7, 7, 5], "Y": [5, 5, 2, 2, 2], "F": [7, 4, 6, 4, 4],
         "M": [5, 7, 7, 5, 5], "T": [7, 2, 2, 2, 2], "C": [7, 4, 4, 4, 7], "K": [5, 5, 6, 5, 5], "D": [6, 5, 5, 5, 6],
+        "B": [6, 5, 6, 5, 6], "J": [1, 1, 1, 5, 7], "Q": [2, 5, 5, 6, 3], "V": [5, 5, 5, 5, 2], "X": [5, 5, 2, 5, 5],
+        "Z": [7, 1, 2, 4, 7], "/": [1, 1, 2, 4, 4], ":": [0, 2, 0, 2, 0], "(": [1, 2, 2, 2, 1], ")": [4, 2, 2, 2, 4],
+        "%": [5, 1, 2, 4, 5], "=": [0, 7, 0, 7, 0], ",": [0, 0, 0, 2, 4], "<": [1, 2, 4, 2, 1], ">": [4, 2, 1, 2, 4],
+        "_": [0, 0, 0, 0, 7], "'": [2, 2, 0, 0, 0], "?": [7, 1, 2, 0, 2],
     ]
+    /// A glyph's height, and the distance from one character to the next, in font pixels.
+    public static let glyphHeight = 5, advance = 4
 
     /// Draws `text` (upper-cased; unknown characters as blanks) with its top-left at (x, y), each
     /// font pixel `scale` canvas pixels wide.
@@ -22,8 +28,17 @@ public enum PixelFont {
                     canvas.fill(x: penX + c * scale, y: y + r * scale, width: scale, height: scale, color: color)
                 }
             }
-            penX += 4 * scale
+            penX += advance * scale
         }
+    }
+
+    /// The width in canvas pixels of `text` drawn at `scale` (no trailing gap).
+    public static func width(_ text: String, scale: Int) -> Int { max(text.count * advance - 1, 0) * scale }
+
+    /// Draws `text` centred horizontally on `centreX`.
+    public static func drawCentred(_ text: String, on canvas: inout Canvas, centreX: Int, y: Int, scale: Int,
+                                   color: (UInt8, UInt8, UInt8) = (230, 230, 230)) {
+        draw(text, on: &canvas, x: centreX - width(text, scale: scale) / 2, y: y, scale: scale, color: color)
     }
 }
 

@@ -15,8 +15,9 @@ public struct PredictRequest {
     /// ground truth exists when the clip is long enough.
     public var start: Int?
     public var options: PredictionOptions
-    /// Output frames are the model's frames enlarged this many times.
-    public var scale = 4
+    /// Video panels are the model's frames enlarged this many times; nil enlarges them to at
+    /// least `PredictionVideo.minimumPanelSide` pixels on the long side.
+    public var scale: Int?
 
     public init(clip: URL, output: URL, options: PredictionOptions) {
         self.clip = clip
@@ -30,7 +31,7 @@ public struct PredictRequest {
         RequestChecks.context(context) ?? RequestChecks.range("--horizon", horizon, 1...1000)
             ?? RequestChecks.range("--think", options.thinkingSteps, 0...1000) ?? RequestChecks.range("--samples", options.samples, 1...256)
             ?? RequestChecks.tolerance(options.tolerance) ?? start.flatMap { RequestChecks.range("--start", $0, 0...Int.max) }
-            ?? RequestChecks.range("scale", scale, 1...16)
+            ?? scale.flatMap { RequestChecks.range("scale", $0, 1...16) }
     }
 }
 
@@ -41,6 +42,9 @@ public struct PredictedFrame: Codable {
     public var energyTrace: [Float]
     public var energy: Float?
     public var uncertainty: Float?
+    /// The PSNR (dB) the final energy stands for (`ErrorScale`): the uncertainty on a scale
+    /// comparable across clips and models, to set beside the measured `psnr`.
+    public var expectedPSNR: Double?
     public var psnr: Double?
     public var ssim: Double?
     public var mse: Double?
@@ -57,6 +61,7 @@ public struct PredictedFrame: Codable {
 
     enum CodingKeys: String, CodingKey {
         case index, step, energy, uncertainty, psnr, ssim, mse
+        case expectedPSNR = "expected_psnr_db"
         case patchEnergies = "patch_energies"
         case patchSpread = "patch_spread"
         case patchShift = "patch_shift"
@@ -69,10 +74,16 @@ public struct PredictedFrame: Codable {
 
 public struct PredictResult {
     public var frames: [PredictedFrame]
+    /// Scene cuts inside the window (clip frame indices), and what a person should know about
+    /// the window: that it was moved inside one shot (notes), or that it crosses a cut or the clip
+    /// is truncated (warnings).
+    public var sceneCuts: [Int]
+    public var notes: [String]
+    public var warnings: [String]
+    /// How the expected PSNR was made from the energy (`ErrorScale.origin`).
+    public var scale: String
     public var contextRange: Range<Int>
     public var files: [URL]
-    /// Problems reading the clip that did not stop the prediction (a truncated file).
-    public var warnings: [String] = []
 }
 
 public enum PredictError: Error, CustomStringConvertible {
@@ -110,7 +121,8 @@ public struct PredictJob {
         let contextLength = request.context ?? model.network.config.context
 
         // The window: context frames then (when the clip has them) the true next frames.
-        let (window, first, fps, warnings) = try readWindow(request, grid: grid, length: contextLength + request.horizon)
+        let read = try readWindow(request, grid: grid, length: contextLength + request.horizon)
+        let (window, first, fps) = (read.frames, read.first, read.fps)
         let available = window.count
         guard available >= 2 else { throw PredictError.tooShort(request.clip.relativePath, frames: available) }
         let contextCount = min(contextLength, available - (available > contextLength ? 0 : 1))
@@ -124,12 +136,14 @@ public struct PredictJob {
         }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
+        let scale = model.errorScale
         var records: [PredictedFrame] = []
         for (step, prediction) in predictions.enumerated() {
             var record = PredictedFrame(index: first + contextCount + step, step: step + 1, energyTrace: prediction.energyTrace,
                                         energy: prediction.energy, uncertainty: prediction.energy,
                                         patchEnergies: prediction.patchEnergies, patchSpread: prediction.patchSpread)
             record.patchShift = prediction.patchShift
+            record.expectedPSNR = prediction.energy.map { scale.expectedPSNR(energy: Double($0), patches: grid.patchCount) }
             if step < truth.count {
                 let actual = truth[step], copyLast = contextFrames[contextFrames.count - 1]
                 record.psnr = PSNR.between(predicted[step], actual)
@@ -142,10 +156,15 @@ public struct PredictJob {
             records.append(record)
         }
 
+        let captions = records.map {
+            PredictionVideo.Caption(index: $0.index, energy: $0.energy, psnr: $0.psnr, expectedPSNR: $0.expectedPSNR,
+                                    patchPSNR: $0.patchEnergies.map { scale.expected.psnr(energyPerPatch: Double($0)) })
+        }
         // The four files are one output: written into a hidden folder that replaces an older
         // run's only when all are complete.
         try folder.writing {
-            try writeVideo(to: folder.file(Self.videoName), context: contextFrames, predicted: predicted, truth: truth, fps: fps, scale: request.scale, grid: grid)
+            try PredictionVideo(grid: grid, fps: fps, scale: request.scale)
+                .write(to: folder.file(Self.videoName), context: contextFrames, firstIndex: first, predicted: predicted, truth: truth, captions: captions)
             try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: folder.file(Self.framesName))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -154,7 +173,20 @@ public struct PredictJob {
         }
         try folder.commit()
         let files = [Self.videoName, Self.recordsName, Self.tableName, Self.framesName].map { request.output.appendingPathComponent($0) }
-        return PredictResult(frames: records, contextRange: first..<(first + contextCount), files: files, warnings: warnings)
+        return PredictResult(frames: records, sceneCuts: read.cuts, notes: read.notes, warnings: read.warnings, scale: scale.origin,
+                             contextRange: first..<(first + contextCount), files: files)
+    }
+
+    /// The frames a prediction runs on: `frames` from clip frame `first` on, at `fps`, and the
+    /// scene cuts inside it (clip frame indices) with what the window did about them.
+    struct Window {
+        var frames: [[UInt8]]
+        var first: Int
+        var fps: Double
+        var cuts: [Int] = []
+        /// That the window was moved inside one shot; that it crosses a cut.
+        var notes: [String] = []
+        var warnings: [String] = []
     }
 
     static let videoName = "prediction.mp4", framesName = "prediction.npy", recordsName = "frames.json", tableName = "frames.csv"
@@ -162,50 +194,57 @@ public struct PredictJob {
     public static let outputNames: Set<String> = [videoName, framesName, recordsName, tableName]
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
-    /// ever held. Returns the frames, the index of the first, the clip's frame rate and the reader's warnings.
-    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> ([[UInt8]], Int, Double, [String]) {
-        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
-                                                                              start: request.start ?? 0,
-                                                                              maxFrames: request.start == nil ? nil : length))
+    /// ever held. The default window, the clip's last `length` frames, is moved back inside one
+    /// shot when a scene cut (`SceneCuts`) falls in it and an earlier shot is long enough; a
+    /// window that still crosses a cut says so, since its truth is then another shot.
+    func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> Window {
+        var (window, allCuts) = try readFrames(request.clip, grid: grid, start: request.start ?? 0, length: length, limited: request.start != nil)
+        let path = request.clip.relativePath
+        if request.start == nil, let cut = window.cuts.last {
+            // The latest shot long enough for a whole window; the window ends where the next shot begins.
+            let shots = zip([0] + allCuts, allCuts)
+            if let end = shots.reversed().first(where: { $0.1 - $0.0 >= length })?.1 {
+                window = try readFrames(request.clip, grid: grid, start: end - length, length: length, limited: true).window
+                window.notes = ["\(path): its last \(length) frames cross a scene cut at frame \(cut); predicting from frames "
+                                + "\(end - length)...\(end - 1), inside one shot, instead (--start picks the window)"]
+                return window
+            }
+        }
+        if let cut = window.cuts.first {
+            window.warnings.append("\(path): the window (frames \(window.first)...\(window.first + window.frames.count - 1)) crosses a scene cut "
+                                + "at frame \(cut): the frames after it are another shot")
+        }
+        return window
+    }
+
+    /// The last `length` frames from `start` on (only `length` when `limited`), with the cuts in
+    /// them and every cut the read passed, as clip frame indices.
+    func readFrames(_ clip: URL, grid: PatchGrid, start: Int, length: Int, limited: Bool) throws -> (window: Window, allCuts: [Int]) {
+        let reader = try VideoReader(url: clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
+                                                                      start: start, maxFrames: limited ? length : nil))
         var frames: [[UInt8]] = []
         var seen = 0
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
+        var changes = SceneCuts()
         while try reader.nextFrame(into: &frame) {
             frames.append(frame.pixels)
+            changes.add(frame.pixels)
             seen += 1
             if frames.count > length { frames.removeFirst() }
         }
-        let first = (request.start ?? 0) + seen - frames.count
-        return (frames, first, reader.metadata.fps > 0 ? reader.metadata.fps : 24, reader.warnings)
-    }
-
-    /// Context frames, then predictions; with ground truth, three panels: truth | prediction | error.
-    func writeVideo(to url: URL, context: [[UInt8]], predicted: [[UInt8]], truth: [[UInt8]], fps: Double, scale: Int, grid: PatchGrid) throws {
-        let (w, h) = (grid.frameWidth * scale, grid.frameHeight * scale)
-        let panels = truth.isEmpty ? 1 : 3
-        let writer = try VideoWriter(url: url, width: w * panels, height: h, fps: fps)
-        func emit(_ images: [[UInt8]?]) throws {
-            var canvas = Canvas(width: w * panels, height: h, gray: 24)
-            for (i, image) in images.enumerated() {
-                if let image { canvas.draw(image, width: grid.frameWidth, height: grid.frameHeight, x: i * w, y: 0, scale: scale) }
-            }
-            try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
-        }
-        for frame in context { try emit(panels == 1 ? [frame] : [frame, frame, nil]) }
-        for (i, frame) in predicted.enumerated() {
-            if panels == 1 { try emit([frame]); continue }
-            let actual = i < truth.count ? truth[i] : nil
-            try emit([actual, frame, actual.map { Canvas.difference($0, frame) }])
-        }
-        try writer.finish()
+        let first = start + seen - frames.count
+        let allCuts = changes.cuts.map { $0 + start }
+        let window = Window(frames: frames, first: first, fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24,
+                            cuts: SceneCuts.crossing(first..<(first + frames.count), cuts: allCuts), warnings: reader.warnings)
+        return (window, allCuts)
     }
 
     static func csv(_ records: [PredictedFrame]) -> String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func cell(_ value: Float?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
-        var lines = ["index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
+        var lines = ["index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
         for r in records {
-            lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.psnr), cell(r.ssim), cell(r.mse),
+            lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.expectedPSNR), cell(r.psnr), cell(r.ssim), cell(r.mse),
                           cell(r.copyLastPSNR), cell(r.copyLastSSIM), cell(r.copyLastMSE),
                           r.energyTrace.map { String(format: "%.6g", $0) }.joined(separator: " ")].joined(separator: ","))
         }

@@ -49,11 +49,18 @@ struct CalibrateCommand: ParsableCommand {
         progress.finish()
         for failure in result.failed { print("skipped \(failure.clip): \(failure.reason)") }
         try result.model.write(to: output)
-        func figure(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
+        func figure(_ value: Double?, _ format: String = "%.3f") -> String { value.map { String(format: format, $0) } ?? "n/a" }
         print("fitted on \(result.fittedFrames) frames of \(result.fittedClips) clips; \(result.heldOutFrames) held-out frames score it")
         print("held out, Spearman with squared error: per patch \(figure(result.patchSpearmanBefore)) -> \(figure(result.patchSpearmanAfter)), per frame \(figure(result.frameSpearmanBefore)) -> \(figure(result.frameSpearmanAfter))")
         print(String(format: "level: %.4f x the observed change + %.4f x the change the first guess makes",
                      result.featureWeights[0], result.featureWeights[1]))
+        if let scale = result.errorScale {
+            print(String(format: "error scale: expected PSNR dB from the energy at the prediction (slope %.3f, rms %.1f dB), surprise PSNR dB from the surprise excess (slope %.3f, rms %.1f dB)",
+                         scale.expected.slope, scale.expected.residualDecibels, scale.seen.slope, scale.seen.residualDecibels))
+            print("held out, mean |PSNR from energy - measured PSNR| in dB: expected \(figure(result.expectedPSNRErrorBefore, "%.2f")) with the codec's conversion -> \(figure(result.expectedPSNRErrorAfter, "%.2f")) fitted; surprise \(figure(result.surprisePSNRErrorBefore, "%.2f")) -> \(figure(result.surprisePSNRErrorAfter, "%.2f"))")
+        } else {
+            print("note: the frames could not fit an error scale; the model keeps the codec's conversion (see README, Reading the numbers)")
+        }
         print(String(format: "wrote %@ in %.1f s", output.relativePath, Date().timeIntervalSince(began)))
     }
 }

@@ -125,7 +125,8 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         if request.shard != nil { return }  // a worker: the parent writes the summary
         let steps = think ?? modelFile.network.config.thinkingSteps
-        let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began), to: request.output)
+        let summary = try EvalSummary.write(results, thinkSteps: steps, seconds: Date().timeIntervalSince(began),
+                                            errorScale: modelFile.errorScale.origin, to: request.output)
         try EvalReport.write(summary: summary, results: results, modelPath: modelPath, grid: modelFile.codec.grid, to: request.output)
         func row(_ name: String, _ q: Quality?) {
             guard let q else { return }
@@ -144,6 +145,16 @@ struct EvalCommand: ParsableCommand {
         row("linear", summary.linear)
         row("motion", summary.motion)
         row("baseline", summary.baseline)
+        let cutClips = results.filter { !$0.cutFrames.isEmpty }
+        if summary.cutFrames > 0 || !cutClips.isEmpty {
+            var line = "scene cuts: \(summary.cutFrames) evaluated frames start a new shot (in \(cutClips.count) clips), included in every figure"
+            if let m = summary.modelPSNRWithoutCuts, let c = summary.copyLastPSNRWithoutCuts {
+                line += String(format: "; without them model PSNR %.2f dB, copy-last %.2f dB", m, c)
+            }
+            print(line)
+        } else {
+            print("scene cuts: none found")
+        }
         let chosen = results.filter { $0.lowestEnergyIsLowestError != nil }
         if !chosen.isEmpty {
             let frames = Double(chosen.reduce(0) { $0 + $1.frames })
@@ -152,6 +163,12 @@ struct EvalCommand: ParsableCommand {
             print(String(format: "samples: the lowest-energy sample was the lowest-error one on %.1f%% of frames; another start than the model's won on %.1f%%",
                          100 * hits, 100 * alternatives))
         }
+        for (name, agreement) in [("expected PSNR (energy at the prediction)", summary.expectedPSNR), ("surprise PSNR (the real frame's excess)", summary.surprisePSNR)] {
+            guard let agreement else { continue }
+            print(String(format: "%@: %.2f dB against the measured %.2f dB, mean |difference| %.2f dB", name, agreement.meanFromEnergy,
+                         agreement.meanMeasured, agreement.meanAbsoluteDifference))
+        }
+        if let origin = summary.errorScale { print("  scale: \(origin)") }
         if let s = summary.energyErrorSpearman {
             print(String(format: "energy-error Spearman %.3f pooled", s) + (summary.energyErrorSpearmanWithinClips.map { String(format: ", %.3f within clips", $0) } ?? ""))
         }

@@ -50,9 +50,26 @@ struct OverlayCommand: ParsableCommand {
         let modelFile = try model.load().file
         let request = self.request
         try Folder.create(request.output.deletingLastPathComponent())
-        let result = try OverlayJob(model: modelFile).run(request)
+        let progress = ProgressLine(), began = Date()
+        let result = try OverlayJob(model: modelFile).run(request) { done, total in
+            let elapsed = Date().timeIntervalSince(began)
+            let left = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
+            // The job scores every frame, then draws every frame: half the work each.
+            let frames = total / 2, drawing = done > frames
+            let step = drawing ? "drawing frame \(done - frames)/\(frames)" : "scoring frame \(done)/\(frames)"
+            progress.update("\(ProgressLine.bar(Double(done) / Double(max(total, 1)))) \(step)  ETA \(ProgressLine.duration(left))")
+        }
+        progress.finish()
         result.warnings.forEach(Diagnostics.warn)
-        print("\(result.energies.count) frames; outliers: \(OutlierList.short(result.outliers))")
+        print("\(result.energies.count) frames; outliers: \(OutlierList.short(result.outliers)); scene cuts: \(OutlierList.short(result.sceneCuts))")
+        let judged = result.surprisePSNR.indices.filter { result.surprisePSNR[$0].isFinite }
+        if let lowest = judged.min(by: { result.surprisePSNR[$0] < result.surprisePSNR[$1] }) {
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            print(String(format: "surprise PSNR: median %.1f dB, lowest %.1f dB at frame %d (expected %.1f dB there); expected PSNR median %.1f dB",
+                         median(judged.map { result.surprisePSNR[$0] }), result.surprisePSNR[lowest], lowest, result.expectedPSNR[lowest],
+                         median(judged.map { result.expectedPSNR[$0] })))
+            print("  scale: \(modelFile.errorScale.origin)")
+        }
         print("wrote " + result.files.map(\.relativePath).joined(separator: ", "))
     }
 }

@@ -11,7 +11,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Takes a window of the clip (by default its last context + horizon frames, so the true \
             frames are there to compare against), predicts `horizon` frames one after another, and \
-            writes DIR/prediction.mp4 (context, then truth | prediction | error), DIR/frames.json \
+            writes DIR/prediction.mp4 (titled panels: context, truth, prediction, error and the \
+            uncertainty map; a caption per frame; each prediction held half a second), DIR/frames.json \
             and DIR/frames.csv (energy at each thinking step, uncertainty, PSNR, SSIM and MSE for \
             the model and for copy-last-frame) and DIR/prediction.npy.
             """)
@@ -62,16 +63,18 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let modelFile = try model.load().file
         let result = try PredictJob(model: modelFile).run(request(modelThinkingSteps: modelFile.network.config.thinkingSteps))
-        result.warnings.forEach(Diagnostics.warn)
 
+        for note in result.notes { Diagnostics.note("note: " + note) }
+        for warning in result.warnings { Diagnostics.warn(warning) }
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
-        print("frame   energy     PSNR dB   SSIM    copy-last PSNR")
+        print("frame   energy   expected PSNR dB   PSNR dB   SSIM    copy-last PSNR dB")
         for f in result.frames {
             func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
             let energy = f.energy.map { String(format: "%8.3f", $0) } ?? "       -"
-            print(String(format: "%5d", f.index) + "  " + energy + "   " + number(f.psnr, "%7.2f") + "   "
+            print(String(format: "%5d", f.index) + "  " + energy + "   " + number(f.expectedPSNR, "%16.2f") + "   " + number(f.psnr, "%7.2f") + "   "
                   + number(f.ssim, "%5.3f") + "   " + number(f.copyLastPSNR, "%7.2f"))
         }
+        print("expected PSNR: the PSNR the energy stands for, \(result.scale)")
         print("wrote " + result.files.map(\.relativePath).joined(separator: ", "))
     }
 }

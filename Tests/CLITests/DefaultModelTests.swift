@@ -78,6 +78,10 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
         let text = String(decoding: calibrate.stdout, as: UTF8.self)
         XCTAssertTrue(text.contains("fitted on 56 frames of 7 clips; 8 held-out frames score it"), text)
+        XCTAssertTrue(text.contains("error scale: expected PSNR dB from the energy at the prediction"), text)
+        let metadata = try XCTUnwrap(try SafetensorsSurgery(contentsOf: URL(fileURLWithPath: model)).header["__metadata__"] as? [String: String])
+        let scale = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(metadata["error_scale"]).utf8)) as? [String: [String: Any]])
+        XCTAssertEqual(scale["expected"]?["frames"] as? Int, 56, "the PSNR scale is fitted on the same frames as the level")
         var frames: [[[String: Any]]] = []
         for (name, arguments) in [("before", [String]()), ("after", ["--model", model])] {
             let out = directory.appendingPathComponent(name).path
@@ -96,6 +100,9 @@ final class CalibrateCommandTests: XCTestCase {
         let energies = frames.map { $0.compactMap { $0["energy"] as? Double } }
         XCTAssertEqual(energies[0].count, 2)
         XCTAssertNotEqual(energies[0], energies[1], "the level was refitted, so energies move")
+        let expected = frames.map { $0.compactMap { $0["expected_psnr_db"] as? Double } }
+        XCTAssertEqual(expected[1].count, 2, "predict reads the energy as an expected PSNR")
+        XCTAssertTrue(expected[1].allSatisfy { (5...100).contains($0) }, "\(expected)")
 
         // A changed byte in the weights it wrote is caught by that tensor's checksum.
         var surgery = try SafetensorsSurgery(contentsOf: URL(fileURLWithPath: model))

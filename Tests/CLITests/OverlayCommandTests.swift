@@ -19,7 +19,10 @@ final class OverlayCommandTests: XCTestCase {
         XCTAssertGreaterThan(outliers.count, 5, "enough outliers to be shortened")
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
         let listed = outliers.prefix(5).map(String.init).joined(separator: ", ")
-        XCTAssertEqual(lines.dropFirst().first, "96 frames; outliers: \(outliers.count) (frames \(listed) and \(outliers.count - 5) more)")
+        XCTAssertEqual(lines.dropFirst().first, "96 frames; outliers: \(outliers.count) (frames \(listed) and \(outliers.count - 5) more); scene cuts: none")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("surprise PSNR: median ") && $0.contains(" dB") }, "\(lines)")
+        // Off a terminal, progress is plain lines on stderr.
+        XCTAssertTrue(result.stderr.contains("] scoring frame "), result.stderr)
         XCTAssertEqual(lines.last, "wrote \(video.path), \(directory.appendingPathComponent("shapes.csv").path), \(directory.appendingPathComponent("shapes.json").path)")
     }
 }

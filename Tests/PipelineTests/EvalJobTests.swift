@@ -35,6 +35,10 @@ final class EvalJobTests: XCTestCase {
         XCTAssertEqual(pan.energies.count, 90)
         XCTAssertEqual(pan.surpriseEnergies.count, 90)
         XCTAssertEqual(pan.surpriseScores.count, 90)
+        // Every frame's energies on the PSNR scale, read with the model's scale.
+        XCTAssertEqual(pan.expectedPSNR.count, 90)
+        XCTAssertEqual(pan.expectedPSNR[10], job.model.errorScale.expectedPSNR(energy: Double(pan.energies[10]), patches: 16), accuracy: 1e-9)
+        XCTAssertEqual(pan.surprisePSNR[10], job.model.errorScale.surprisePSNR(excess: pan.surpriseScores[10], patches: 16), accuracy: 1e-9)
         for (score, (surprise, energy)) in zip(pan.surpriseScores, zip(pan.surpriseEnergies, pan.energies)) {
             XCTAssertEqual(score, Double(surprise) - Double(energy), accuracy: 1e-9)
         }
@@ -48,15 +52,19 @@ final class EvalJobTests: XCTestCase {
         // Copy-last on the truth is exact in embedding space only when frames repeat; here they move.
         XCTAssertGreaterThan(try XCTUnwrap(pan.copyLast).embeddingMSE, 0)
 
-        let summary = try EvalSummary.write(results, thinkSteps: 2, seconds: 1, to: request.output)
+        let summary = try EvalSummary.write(results, thinkSteps: 2, seconds: 1, errorScale: "the codec's conversion", to: request.output)
         XCTAssertEqual(summary.clips, 3)
         XCTAssertEqual(summary.failed, 1)
         XCTAssertEqual(summary.frames, 180)
         XCTAssertNotNil(summary.surpriseAUROC)
         XCTAssertNotNil(summary.energyErrorSpearman)
+        let agreement = try XCTUnwrap(summary.expectedPSNR)
+        XCTAssertEqual(agreement.frames, 180)
+        XCTAssertEqual(agreement.meanMeasured, try XCTUnwrap(summary.model).psnr, accuracy: 1e-9, "measured over the same frames as the model's PSNR")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: request.output.appendingPathComponent("summary.json"))) as! [String: Any]
         for key in ["clips", "failed", "frames", "model", "copy_last", "linear", "motion", "baseline", "energy_error_spearman", "surprise_auroc",
-                    "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "patch_shift_spearman", "patch_motion_spearman", "think_steps", "seconds"] {
+                    "surprise_auroc_within_clips", "patch_uncertainty_spearman", "patch_surprise_spearman", "patch_shift_spearman", "patch_motion_spearman", "think_steps", "seconds",
+                    "expected_psnr", "surprise_psnr", "error_scale"] {
             XCTAssertNotNil(json[key], key)
         }
         let csv = try String(contentsOf: request.output.appendingPathComponent("results.csv"), encoding: .utf8)
@@ -64,7 +72,8 @@ final class EvalJobTests: XCTestCase {
 
         try EvalReport.write(summary: summary, results: results, modelPath: "untrained", grid: job.model.codec.grid, to: request.output)
         let page = try String(contentsOf: request.output.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertEqual(page.components(separatedBy: "<svg").count - 1, 2, "horizon chart and energy scatter")
+        XCTAssertEqual(page.components(separatedBy: "<svg").count - 1, 3, "horizon chart, energy scatter and expected against measured PSNR")
+        XCTAssertTrue(page.contains("The energy as PSNR"))
         XCTAssertTrue(page.contains("data:image/bmp;base64,"), "thumbnails are inline")
         XCTAssertTrue(page.contains("broken.mp4") && page.contains("s2024-002-zoom.mp4"))
         XCTAssertFalse(page.contains("src=\"http"), "the page is self-contained")

@@ -57,22 +57,21 @@ final class NonFiniteModelTests: XCTestCase {
         }
     }
 
-    /// Energies so large that the overlay's colour range overflows still draw: the heat, the
-    /// gauge and the sparkline clamp every value, NaN included.
+    /// Values that are not numbers, or far outside any scale, still draw: the heat, the gauge
+    /// and the sparkline clamp every value, NaN included.
     func testOverlayDrawingClampsValuesThatAreNotNumbers() throws {
-        let job = OverlayJob(model: try untrainedModel()), grid = try untrainedModel().codec.grid
-        var canvas = Canvas(width: 64, height: 64 + OverlayJob.stripHeight)
+        let grid = try untrainedModel().codec.grid, strip = OverlayStrip(width: 64)
+        var canvas = Canvas(width: 64, height: 64 + strip.height)
         var map = [Float](repeating: 1, count: grid.patchCount)
         map[0] = .nan
         map[1] = .infinity
         map[2] = 3e38
         map[3] = -3e38
-        job.blend(map, low: -3e38, high: 3e38, grid: grid, on: &canvas, width: 64, height: 64)
-        job.blend(map, low: 0, high: 2, grid: grid, on: &canvas, width: 64, height: 64)
-        let scores: [Float] = [0, .nan, .infinity, -.infinity, 3e38, 1]
+        HeatBlend.draw(map, rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: 64, height: 64)
+        HeatBlend.draw(map.map { PSNRHeat.level(Double($0)) }, rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: 64, height: 64)
+        let scores: [Double] = [.nan, .nan, .infinity, -.infinity, 3e300, -3e300, 1]
         for t in scores.indices {
-            job.drawStrip(on: &canvas, width: 64, top: 64, scores: scores, upTo: t, range: (-3e38, 3e38), outliers: [2])
-            job.drawStrip(on: &canvas, width: 64, top: 64, scores: scores, upTo: t, range: (.nan, .infinity), outliers: [])
+            strip.draw(on: &canvas, top: 64, frame: t, surprisePSNR: scores, expectedPSNR: scores.reversed(), outliers: [2], cuts: [3])
         }
         XCTAssertEqual(Float.nan.clampedToUnitInterval, 0)
         XCTAssertEqual(Float.infinity.clampedToUnitInterval, 1)

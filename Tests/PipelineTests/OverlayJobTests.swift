@@ -12,7 +12,8 @@ final class OverlayJobTests: XCTestCase {
         let output = folder.appendingPathComponent("o.mp4")
         var request = OverlayRequest(clip: committedClips.appendingPathComponent("s2024-003-bouncing.mp4"), output: output)
         request.size = 128
-        let result = try OverlayJob(model: try untrainedModel()).run(request)
+        let model = try untrainedModel()
+        let result = try OverlayJob(model: model).run(request)
         XCTAssertEqual(result.energies.count, 96)
         XCTAssertEqual(result.energies[0], 0, "the first frame has no context to be scored against")
         XCTAssertTrue(result.energies.dropFirst().allSatisfy { $0 != 0 && $0.isFinite })
@@ -22,26 +23,37 @@ final class OverlayJobTests: XCTestCase {
         let reader = try VideoReader(url: output)
         XCTAssertEqual(try reader.readAll().count, 96)
         XCTAssertEqual(reader.metadata.width, 128)
-        XCTAssertEqual(reader.metadata.height, 128 + OverlayJob.stripHeight)
+        XCTAssertEqual(reader.metadata.height, 128 + OverlayStrip(width: 128).height)
 
         // Beside the video, its scores as CSV and JSON, and nothing else (no temporary files).
         let csvFile = folder.appendingPathComponent("o.csv"), jsonFile = folder.appendingPathComponent("o.json")
         XCTAssertEqual(result.files, [output, csvFile, jsonFile])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["o.csv", "o.json", "o.mp4"])
         let rows = try String(contentsOf: csvFile, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        XCTAssertEqual(rows.first, ["frame", "energy", "surprise_score", "outlier"])
+        XCTAssertEqual(rows.first, ["frame", "energy", "surprise_score", "expected_psnr_db", "surprise_psnr_db", "below_expected_db", "outlier", "cut"])
         XCTAssertEqual(rows.count, 97)
         for (t, row) in rows.dropFirst().enumerated() {
-            XCTAssertEqual(row.count, 4)
+            XCTAssertEqual(row.count, 8)
+            XCTAssertEqual(row[7], "0", "no scene cuts in one shot")
             XCTAssertEqual(Int(row[0]), t)
             XCTAssertEqual(try XCTUnwrap(Float(row[1])), result.energies[t], accuracy: abs(result.energies[t]) * 1e-5)
             XCTAssertEqual(try XCTUnwrap(Double(row[2])), result.surpriseScores[t], accuracy: abs(result.surpriseScores[t]) * 1e-5 + 1e-9)
-            XCTAssertEqual(row[3], result.outliers.contains(t) ? "1" : "0")
+            XCTAssertEqual(row[6], result.outliers.contains(t) ? "1" : "0")
+            if t == 0 {
+                XCTAssertEqual(row[3...5], ["", "", ""], "the first frame has no prediction to read as PSNR")
+                continue
+            }
+            // The scale's dB, consistent with the energies it reads: the surprise PSNR is the excess's.
+            let (expected, surprise) = (try XCTUnwrap(Double(row[3])), try XCTUnwrap(Double(row[4])))
+            XCTAssertEqual(expected, result.expectedPSNR[t], accuracy: 1e-3)
+            XCTAssertEqual(surprise, model.errorScale.surprisePSNR(excess: result.surpriseScores[t], patches: 16), accuracy: 1e-3)
+            XCTAssertEqual(try XCTUnwrap(Double(row[5])), expected - surprise, accuracy: 1e-3)
         }
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonFile)) as? [String: Any])
         XCTAssertEqual(json["outliers"] as? [Int], result.outliers)
         XCTAssertEqual(json["clip"] as? String, request.clip.relativePath)
         XCTAssertTrue((json["outlier_rule"] as? String)?.contains("5 robust standard deviations") ?? false)
+        XCTAssertTrue((json["error_scale"] as? String)?.contains("codec's conversion") ?? false, "an uncalibrated model says which scale it used")
         let frames = try XCTUnwrap(json["frames"] as? [[String: Any]])
         XCTAssertEqual(frames.count, 96)
         XCTAssertEqual(frames.compactMap { $0["outlier"] as? Bool }.enumerated().filter(\.element).map(\.offset), result.outliers)

@@ -32,16 +32,19 @@ final class PredictJobTests: XCTestCase {
             XCTAssertEqual(frame.patchShift.count, 16)
             XCTAssertEqual(Double(frame.patchEnergies.reduce(0, +)), Double(frame.energy!), accuracy: 1e-3 * Double(Swift.abs(frame.energy!)) + 1e-4)
         }
-        // The video holds context then predictions, three 4x-enlarged panels wide.
+        // The video holds the context at the clip's rate, then each prediction held half a second,
+        // five panels enlarged to 256 pixels.
         let reader = try VideoReader(url: result.files[0])
         let frames = try reader.readAll()
-        XCTAssertEqual(frames.count, 6 + 4)
-        XCTAssertEqual(reader.metadata.width, 3 * 32 * 4)
+        let layout = PredictionVideo(grid: try PatchGrid(frameWidth: 32, frameHeight: 32, patchSize: 8), fps: 24)
+        XCTAssertEqual(layout.panelWidth, 256)
+        XCTAssertEqual(frames.count, 6 + 4 * 12)
+        XCTAssertEqual(reader.metadata.width, layout.width)
         let records = try JSONDecoder().decode([PredictedFrame].self, from: Data(contentsOf: folder.appendingPathComponent("out/frames.json")))
         XCTAssertEqual(records.count, 4)
         let csv = try String(contentsOf: folder.appendingPathComponent("out/frames.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 5)
-        XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,psnr,ssim,mse,copy_last_psnr"))
+        XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr"))
         let npy = try Data(contentsOf: folder.appendingPathComponent("out/prediction.npy"))
         XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("(4, 32, 32, 3)"))
     }

@@ -43,6 +43,13 @@ public enum EvalReport {
             quality += row([name, number(q.psnr, "%.2f"), number(q.ssim), number(q.mse, "%.1f"), number(q.embeddingMSE, "%.4f")])
         }
         page += Markup.element("table", quality) + "\n"
+        let cutClips = results.filter { !$0.cutFrames.isEmpty }.count
+        var cuts = "Scene cuts: \(summary.cutFrames) evaluated frames start a new shot (in \(cutClips) clips, listed per clip below); "
+            + "they are included in every figure on this page."
+        if summary.cutFrames > 0, let m = summary.modelPSNRWithoutCuts, let c = summary.copyLastPSNRWithoutCuts {
+            cuts += " Without them the model's one-step PSNR is \(number(m, "%.2f")) dB and copy-last's \(number(c, "%.2f")) dB."
+        }
+        page += Markup.element("p", text: cuts) + "\n"
 
         page += Markup.element("h2", text: "Does the energy rank errors and flag surprises?") + "\n"
         page += Markup.element("p", text: "Pooled ranks every frame of every clip together; within clips is each clip's own figure, "
@@ -68,6 +75,19 @@ public enum EvalReport {
         }
         page += Markup.element("table", patches) + "\n"
 
+        if summary.expectedPSNR != nil || summary.surprisePSNR != nil {
+            page += Markup.element("h2", text: "The energy as PSNR") + "\n"
+            page += Markup.element("p", text: "Each frame's energies read on the PSNR scale (see the glossary), against the PSNR the model's predictions "
+                                   + "measured; scale: \(summary.errorScale ?? "–").") + "\n"
+            var agreement = row(["PSNR from the energy", "mean dB", "measured mean dB", "mean |difference| dB", "mean difference dB"], header: true)
+            for (name, figures) in [("expected PSNR (energy at the prediction)", summary.expectedPSNR), ("surprise PSNR (the real frame's excess)", summary.surprisePSNR)] {
+                guard let a = figures else { continue }
+                agreement += row([name, number(a.meanFromEnergy, "%.2f"), number(a.meanMeasured, "%.2f"), number(a.meanAbsoluteDifference, "%.2f"),
+                                  number(a.meanDifference, "%+.2f")])
+            }
+            page += Markup.element("table", agreement) + "\n"
+        }
+
         page += Markup.element("h2", text: "Charts") + "\n"
         let horizon = SVGChart.lines([("model", summary.horizonPSNR, "#d9480f"), ("copy-last", summary.horizonPSNRCopyLast, "#1c7ed6"),
                                       ("motion", summary.horizonPSNRMotion, "#2b8a3e")], xLabel: "frames ahead", yLabel: "PSNR dB", name: "rollout")
@@ -80,6 +100,15 @@ public enum EvalReport {
                                                     : "one frame in \(every) of \(points.count), \(plotted.count) dots"
         page += Markup.element("div", ["class": "fig"], Markup.element("h3", text: "Energy against error")
             + SVGChart.scatter(plotted, xLabel: "final energy", yLabel: "pixel MSE", name: "scatter") + Markup.element("p", text: caption)) + "\n"
+        let scaled = done.filter { $0.expectedPSNR.count == $0.errors.count }
+        let psnrPoints = scaled.flatMap { zip($0.expectedPSNR, $0.errors.map(PSNR.fromMSE)) }
+        if !psnrPoints.isEmpty {
+            let psnrEvery = (psnrPoints.count + scatterLimit - 1) / scatterLimit
+            let psnrPlotted = psnrPoints.enumerated().filter { $0.offset % max(psnrEvery, 1) == 0 }.map(\.element)
+            page += Markup.element("div", ["class": "fig"], Markup.element("h3", text: "Expected against measured PSNR")
+                + SVGChart.scatter(psnrPlotted, xLabel: "expected PSNR dB", yLabel: "measured PSNR dB", name: "expected-psnr", diagonal: true)
+                + Markup.element("p", text: "one dot per frame; on the grey line the expectation was met")) + "\n"
+        }
 
         if !thumbnails.isEmpty {
             page += Markup.element("h2", text: "Best and worst clips (model PSNR minus copy-last)") + "\n"
@@ -93,12 +122,14 @@ public enum EvalReport {
         }
 
         page += Markup.element("h2", text: "Clips") + "\n"
-        var clips = row(["clip", "frames", "model PSNR", "copy-last PSNR", "linear PSNR", "motion PSNR", "baseline PSNR",
-                         "energy–error Spearman", "surprise AUROC", "error"], header: true)
+        var clips = row(["clip", "frames", "model PSNR", "expected PSNR", "copy-last PSNR", "linear PSNR", "motion PSNR", "baseline PSNR",
+                         "scene cuts", "energy–error Spearman", "surprise AUROC", "error"], header: true)
         for r in results {
             clips += Markup.element("tr", Markup.element("td", ["class": "path"], text: shown(r.clip))
-                + [String(r.frames), number(r.model?.psnr, "%.2f"), number(r.copyLast?.psnr, "%.2f"), number(r.linear?.psnr, "%.2f"),
-                   number(r.motion?.psnr, "%.2f"), number(r.baseline?.psnr, "%.2f"), number(r.energyErrorSpearman), number(r.surpriseAUROC)]
+                + [String(r.frames), number(r.model?.psnr, "%.2f"),
+                   number(r.expectedPSNR.isEmpty ? nil : r.expectedPSNR.reduce(0, +) / Double(r.expectedPSNR.count), "%.2f"), number(r.copyLast?.psnr, "%.2f"), number(r.linear?.psnr, "%.2f"),
+                   number(r.motion?.psnr, "%.2f"), number(r.baseline?.psnr, "%.2f"),
+                   r.cutFrames.isEmpty ? "–" : r.cutFrames.map(String.init).joined(separator: ", "), number(r.energyErrorSpearman), number(r.surpriseAUROC)]
                     .map { Markup.element("td", text: $0) }.joined()
                 + Markup.element("td", ["class": "path"], text: r.error ?? ""))
         }
@@ -139,9 +170,16 @@ public enum EvalReport {
             ("energy", "the model's score of a candidate next frame: low when it fits the context. The final energy after thinking is the prediction's "
                 + "uncertainty, known before the frame is seen."),
             ("surprise score", "the real frame's energy minus the energy of the model's own prediction: how far reality landed from the guess, "
-                + "minus what the model expected."),
+                + "minus what the model expected. The AUROC and overlay's outliers rank frames by it."),
+            ("expected PSNR", "the PSNR in dB the energy at the prediction stands for, known before the frame is seen: the uncertainty on a scale "
+                + "that means the same for every clip and model. Calibration fits it to the model's own errors (a line in log space); a model "
+                + "without that fit uses its codec's conversion, which reads high."),
+            ("surprise PSNR", "the PSNR in dB the surprise score stands for, on the same kind of scale: the model's judgement of how good its "
+                + "prediction was once it sees the real frame. Far below the expected PSNR means the frame surprised it."),
             ("Spearman", "rank correlation from −1 to 1: 1 when a higher energy always goes with a higher error, 0 when the energy says nothing about it."),
             ("AUROC", "the chance that a surprise frame (listed in the clip's sidecar JSON) scores higher than an ordinary frame: 0.5 is chance, 1 perfect."),
+            ("scene cut", "a frame that starts a new shot: its difference from the frame before is far above the clip's usual difference "
+                + "around it and above an absolute floor, and it is no one-frame flash. Its truth is another shot, which no predictor can know."),
             ("pooled and within clips", "pooled ranks the frames of all clips together, so a clip's overall level counts; within clips takes each clip's "
                 + "own figure and averages them."),
         ]

@@ -37,8 +37,8 @@ struct SVGChart {
         return svg(body, name: name)
     }
 
-    /// One dot per point.
-    static func scatter(_ points: [(Double, Double)], xLabel: String, yLabel: String, name: String) -> String {
+    /// One dot per point; with `diagonal`, the line where y equals x (both axes share a unit).
+    static func scatter(_ points: [(Double, Double)], xLabel: String, yLabel: String, name: String, diagonal: Bool = false) -> String {
         let finite = points.filter { $0.0.isFinite && $0.1.isFinite }
         guard let xLow = finite.map(\.0).min(), let xHigh = finite.map(\.0).max(),
               let yLow = finite.map(\.1).min(), let yHigh = finite.map(\.1).max() else {
@@ -46,6 +46,11 @@ struct SVGChart {
         }
         let chart = SVGChart(x: AxisTicks(low: xLow, high: xHigh), y: AxisTicks(low: yLow, high: yHigh))
         var body = chart.axes(xLabel: xLabel, yLabel: yLabel)
+        let (low, high) = (Swift.max(chart.x.low, chart.y.low), Swift.min(chart.x.high, chart.y.high))
+        if diagonal && low < high {
+            let (x1, y1) = chart.position(low, low), (x2, y2) = chart.position(high, high)
+            body += Markup.empty("line", ["x1": format(x1), "y1": format(y1), "x2": format(x2), "y2": format(y2), "stroke": "#aaa", "stroke-dasharray": "4 3"])
+        }
         for (px, py) in finite {
             let (cx, cy) = chart.position(px, py)
             body += Markup.empty("circle", ["cx": format(cx), "cy": format(cy), "r": "1.8", "fill": "#5f3dc4", "fill-opacity": "0.5"])

@@ -1,0 +1,21 @@
+/// A per-patch map drawn over a picture as heat: each patch's level in 0...1 picks a colour on
+/// `HeatColormap` and an opacity (`HeatColormap.opacity`) that grows with it, so where the level
+/// is low the picture shows through and only what stands out is coloured.
+enum HeatBlend {
+    /// Blends `levels` (rows × columns, row-major) over the canvas rectangle at (x, y) of
+    /// `width` × `height` pixels, each patch covering its share of the rectangle.
+    static func draw(_ levels: [Float], rows: Int, columns: Int, on canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int) {
+        precondition(levels.count == rows * columns)
+        for row in 0..<height where y + row >= 0 && y + row < canvas.height {
+            let patchRow = row * rows / height
+            for column in 0..<width where x + column >= 0 && x + column < canvas.width {
+                let v = levels[patchRow * columns + column * columns / width].clampedToUnitInterval
+                let (r, g, b) = HeatColormap.color(v), alpha = HeatColormap.opacity(v)
+                let i = ((y + row) * canvas.width + x + column) * 3
+                canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
+                canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
+                canvas.pixels[i + 2] = UInt8(Float(canvas.pixels[i + 2]) * (1 - alpha) + Float(b) * alpha)
+            }
+        }
+    }
+}
