@@ -50,6 +50,8 @@ struct OverlayCommand: ParsableCommand {
         let modelFile = try model.load().file
         let request = self.request
         try Folder.create(request.output.deletingLastPathComponent())
+        // Refused before the clip is scored, not after.
+        try OutputPath.checkWritable(request.output)
         let progress = ProgressLine(), began = Date()
         let result = try OverlayJob(model: modelFile).run(request) { done, total in
             let elapsed = Date().timeIntervalSince(began)
