@@ -15,16 +15,17 @@ public struct Backbone: Layer {
     }
 
     /// The observed stream's tokens [batch·patches, seq, features] of frames [batch, seq,
-    /// patches·components]: each frame read against the one before it (the first against itself).
-    public func tokens(_ frames: Tensor, layout: PatchLayout, components: Int) -> Tensor {
+    /// patches·components]: each frame read against the one before it (the first against itself);
+    /// of the patches of `band` only when given (`PatchTokens.tokens`).
+    public func tokens(_ frames: Tensor, layout: PatchLayout, components: Int, band: Range<Int>? = nil) -> Tensor {
         let length = frames.shape[1]
         let previous = concat([frames.sliced(axis: 1, 0..<1), frames.sliced(axis: 1, 0..<(length - 1))], axis: 1)
-        return tokens(frames, previous: previous, layout: layout, components: components)
+        return tokens(frames, previous: previous, layout: layout, components: components, band: band)
     }
 
     /// Tokens of frames read against `previous`, the frames before each.
-    public func tokens(_ frames: Tensor, previous: Tensor, layout: PatchLayout, components: Int) -> Tensor {
-        PatchTokens.tokens(frames, previous: previous.detached(), layout: layout, components: components)
+    public func tokens(_ frames: Tensor, previous: Tensor, layout: PatchLayout, components: Int, band: Range<Int>? = nil) -> Tensor {
+        PatchTokens.tokens(frames, previous: previous.detached(), layout: layout, components: components, band: band)
     }
 
     /// Runs the observed tokens x [batch·patches, seq, features] through the causal stream at positions

@@ -13,8 +13,20 @@ public struct ObservedContext {
     public var layout: PatchLayout
     /// First guesses for frames at some positions, made outside the network (`ThinkingStart.motion`).
     public var guesses: FirstGuesses?
+    /// The patches whose energy terms this context scores, whole rows of the grid (`PatchBands`):
+    /// all of them unless the frame is cut into bands to think on several cores. The key-values
+    /// are of these patches only; the frames and guesses are whole, since a band's tokens read
+    /// their neighbours across its border.
+    public var band: Range<Int>
     public var length: Int { frames.shape[1] }
     public var batch: Int { frames.shape[0] }
+
+    /// The values of `band`'s patches of whole frames [batch, count, patches·components].
+    public func bandValues(_ frames: Tensor) -> Tensor {
+        guard band != 0..<layout.patches else { return frames }
+        let components = frames.shape[2] / layout.patches
+        return frames.sliced(axis: 2, (band.lowerBound * components)..<(band.upperBound * components))
+    }
 
     /// The observed frame just before each of `positions` (each in 1...length), [batch, count, embedding]:
     /// copy-last's guess, the anchor of the bowl.
@@ -66,6 +78,22 @@ public struct EnergyTerms {
     public var bowl: Tensor
     public var level: Tensor
     public var patchEnergies: Tensor { bowl + level }
+
+    public init(correction: Tensor, bowl: Tensor, level: Tensor) {
+        self.correction = correction
+        self.bowl = bowl
+        self.level = level
+    }
+
+    /// The terms of a grid's bands (`PatchBands`, in order) as the whole grid's.
+    public init(joining bands: [EnergyTerms]) {
+        self.init(correction: concat(bands.map(\.correction), axis: 2), bowl: concat(bands.map(\.bowl), axis: 2),
+                  level: concat(bands.map(\.level), axis: 2))
+    }
+
+    public func detached() -> EnergyTerms {
+        EnergyTerms(correction: correction.detached(), bowl: bowl.detached(), level: level.detached())
+    }
 }
 
 /// E(context, candidate): an autoregressive, continuous-state energy-based transformer over
@@ -119,11 +147,13 @@ public struct EnergyModel: Layer {
     public var stepSize: Tensor { exp(logStepSize) }
 
     /// Runs the observed stream of frames [batch, seq, patches·components] laid out in `layout`
-    /// once; pass the result to every `patchEnergies` call for this context.
-    public func observe(_ frames: Tensor, layout: PatchLayout, guesses: FirstGuesses? = nil) -> ObservedContext {
-        let tokens = backbone.tokens(frames, layout: layout, components: config.components)
+    /// once; pass the result to every `patchEnergies` call for this context. With `band`, of
+    /// those patches only: energies with the result are that band's terms (`PatchBands`).
+    public func observe(_ frames: Tensor, layout: PatchLayout, guesses: FirstGuesses? = nil, band: Range<Int>? = nil) -> ObservedContext {
+        let band = band ?? 0..<layout.patches
+        let tokens = backbone.tokens(frames, layout: layout, components: config.components, band: band)
         return ObservedContext(keyValues: backbone.observe(tokens, wantsOutput: false).keyValues, frames: frames, layout: layout,
-                               guesses: guesses)
+                               guesses: guesses, band: band)
     }
 
     /// `observe` on frames of the grid the model was trained on.
@@ -131,7 +161,7 @@ public struct EnergyModel: Layer {
         observe(frames, layout: config.trainingLayout, guesses: guesses)
     }
 
-    /// Per-patch energies [batch, count, patches] of candidates [batch, count, embedding], where
+    /// Per-patch energies [batch, count, patches] (of the context's band) of candidates [batch, count, embedding], where
     /// candidate j is a guess for frame `positions[j]` (which must lie in 1...context.length).
     public func patchEnergies(_ candidates: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
         evaluate(candidates, at: positions, context: context).patchEnergies
@@ -146,13 +176,13 @@ public struct EnergyModel: Layer {
         return EnergyTerms(correction: correction, bowl: bowl(of: correction), level: level(levelFeatures(at: positions, context: context)))
     }
 
-    /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features]: constants
-    /// of the context.
+    /// `LevelFeatures` for candidates at `positions`, [batch, count, patches, features] (the
+    /// context's band of patches): constants of the context.
     public func levelFeatures(at positions: [Int], context: ObservedContext) -> Tensor {
-        let patches = context.layout.patches
-        let values = LevelFeatures.compute(last: context.previousFrames(at: positions).scalars,
-                                           previous: context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) }).scalars,
-                                           anchor: context.anchors(at: positions, for: config.start).scalars,
+        let patches = context.band.count
+        let values = LevelFeatures.compute(last: context.bandValues(context.previousFrames(at: positions)).scalars,
+                                           previous: context.bandValues(context.previousFrames(at: positions.map { Swift.max($0 - 1, 1) })).scalars,
+                                           anchor: context.bandValues(context.anchors(at: positions, for: config.start)).scalars,
                                            embedding: patches * config.components, patches: patches)
         return Tensor(shape: [context.batch, positions.count, patches, LevelFeatures.count], scalars: values)
     }
@@ -169,8 +199,8 @@ public struct EnergyModel: Layer {
     /// start: a linear start over a last-frame bowl got its early gains from a step size below 1
     /// that kept part of the start, so more thinking, walking to the bowl's centre, made it worse.
     public func corrections(_ candidates: Tensor, states: Tensor, at positions: [Int], context: ObservedContext) -> Tensor {
-        candidates - context.anchors(at: positions, for: config.start)
-            - PatchTokens.framewise(correctionHead(states), batch: context.batch, patches: context.layout.patches)
+        context.bandValues(candidates - context.anchors(at: positions, for: config.start))
+            - PatchTokens.framewise(correctionHead(states), batch: context.batch, patches: context.band.count)
     }
 
     /// Each candidate patch's final state [batch·patches, count, width] after the blocks and the final norm.
@@ -181,7 +211,7 @@ public struct EnergyModel: Layer {
             column < observed ? column < positions[row] : column - observed == row
         }
         let tokens = backbone.tokens(candidates, previous: context.previousFrames(at: positions), layout: context.layout,
-                                     components: config.components)
+                                     components: config.components, band: context.band)
         var h = backbone.inputProjection(tokens) + candidateMarker
         for (block, prefix) in zip(backbone.blocks, context.keyValues) {
             h = block.forward(h, positions: positions, mask: mask, prefix: prefix).output

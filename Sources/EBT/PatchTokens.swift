@@ -28,17 +28,22 @@ public enum PatchTokens {
     /// Values per token for codes of `components` values per patch.
     public static func featureSize(components: Int) -> Int { 2 * neighbourhood * components }
 
-    /// Tokens [batch·patches, seq, featureSize] of frames [batch, seq, patches·components], each
-    /// frame read against `previous` (same shape): row b·patches + p is patch p's own sequence.
-    public static func tokens(_ frames: Tensor, previous: Tensor, layout: PatchLayout, components: Int) -> Tensor {
+    /// Tokens [batch·band.count, seq, featureSize] of frames [batch, seq, patches·components], each
+    /// frame read against `previous` (same shape), for the patches of `band` (nil: all of them):
+    /// row b·band.count + i is patch band.lowerBound + i's own sequence. A band's tokens still read
+    /// their neighbours across its border, so a band's energy depends on those patches too.
+    public static func tokens(_ frames: Tensor, previous: Tensor, layout: PatchLayout, components: Int,
+                              band: Range<Int>? = nil) -> Tensor {
         precondition(frames.shape == previous.shape && frames.rank == 3, "frames \(frames.shape) against previous \(previous.shape)")
         precondition(frames.shape[2] == layout.patches * components,
                      "frames of \(frames.shape[2]) values for \(layout.patches) patches of \(components)")
         let (batch, length) = (frames.shape[0], frames.shape[1])
+        let band = band ?? 0..<layout.patches
+        precondition(band.lowerBound >= 0 && band.upperBound <= layout.patches && !band.isEmpty, "band \(band) of \(layout.patches) patches")
         let rows = [batch * length * layout.patches, components]
-        let outer = [batch * layout.patches, length, neighbourhood]
-        let around = neighbourIndices(layout: layout, batch: batch, length: length, centreOnly: false)
-        let centre = neighbourIndices(layout: layout, batch: batch, length: length, centreOnly: true)
+        let outer = [batch * band.count, length, neighbourhood]
+        let around = neighbourIndices(layout: layout, batch: batch, length: length, centreOnly: false, band: band)
+        let centre = neighbourIndices(layout: layout, batch: batch, length: length, centreOnly: true, band: band)
         let table = frames.reshaped(rows)
         let spatial = embedding(table, indices: around, shape: outer) - embedding(table, indices: centre, shape: outer)
         let change = embedding((frames - previous).reshaped(rows), indices: around, shape: outer)
@@ -47,8 +52,8 @@ public enum PatchTokens {
     }
 
     /// Row indices into the [batch·seq·patches, components] table, in token order (b, p, s, k):
-    /// the k-th neighbour of patch p in frame s of item b (or p itself for every k).
-    static func neighbourIndices(layout: PatchLayout, batch: Int, length: Int, centreOnly: Bool) -> [Int] {
+    /// the k-th neighbour of patch p of `band` in frame s of item b (or p itself for every k).
+    static func neighbourIndices(layout: PatchLayout, batch: Int, length: Int, centreOnly: Bool, band: Range<Int>) -> [Int] {
         let patches = layout.patches
         var neighbours = [Int](repeating: 0, count: patches * neighbourhood)
         for p in 0..<patches {
@@ -59,10 +64,10 @@ public enum PatchTokens {
                 neighbours[p * neighbourhood + k] = centreOnly ? p : ny * layout.columns + nx
             }
         }
-        var indices = [Int](repeating: 0, count: batch * patches * length * neighbourhood)
+        var indices = [Int](repeating: 0, count: batch * band.count * length * neighbourhood)
         var i = 0
         for b in 0..<batch {
-            for p in 0..<patches {
+            for p in band {
                 for s in 0..<length {
                     let base = (b * length + s) * patches
                     for k in 0..<neighbourhood {

@@ -148,9 +148,14 @@ public struct Predictor {
         let samples = Swift.max(options.samples, 1), patches = layout.patches
         var generator = SeededGenerator(seed: options.seed)
         let start = options.start ?? config.start
-        let context = withoutGradient {
-            model.observe(contexts, layout: layout, guesses: guesses.map { FirstGuesses(positions: [length], values: $0.reshaped([count, 1, e])) })
+        // Every core thinks about a band of the grid (`PatchBands`); the bands share the frames.
+        let firstGuesses = guesses.map { FirstGuesses(positions: [length], values: $0.reshaped([count, 1, e])) }
+        let bands = withoutGradient {
+            PatchBands.concurrentMap(PatchBands.automatic(layout, batch: count * samples)) { band in
+                model.observe(contexts, layout: layout, guesses: firstGuesses, band: band)
+            }
         }
+        let context = bands[0]
         let thinker = Thinker(model: model)
         let own = thinker.initialCandidates(start, positions: [length], context: context, using: &generator)
         var starts = [own]
@@ -163,7 +168,7 @@ public struct Predictor {
         // Samples share one context: they are candidates for the same frame, which attend to the
         // observed frames and to themselves only, so they need no copies of the observed stream.
         let positions = [Int](repeating: length, count: samples)
-        let thought = thinker.infer(from: concat(starts, axis: 1), at: positions, context: context,
+        let thought = thinker.infer(from: concat(starts, axis: 1), at: positions, bands: bands,
                                     options: ThinkingOptions(steps: options.thinkingSteps, start: start, tolerance: options.tolerance))
         let finals = thought.energies.last!.scalars
         let best = (0..<count).map { row in (0..<samples).min { finals[row * samples + $0] < finals[row * samples + $1] }! }
@@ -176,7 +181,12 @@ public struct Predictor {
             chosenPatches += allPatches[(n * patches)..<((n + 1) * patches)]
         }
         let surprise = actual.map { frames in
-            withParametersFrozen { withoutGradient { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: context).scalars } }
+            withParametersFrozen {
+                withoutGradient {
+                    concat(PatchBands.concurrentMap(bands) { model.patchEnergies(frames.reshaped([count, 1, e]), at: [length], context: $0) },
+                           axis: 2).scalars
+                }
+            }
         } ?? []
         var batch = BatchPrediction(predictions: Tensor(shape: [count, e], scalars: chosen),
                                     energies: Self.frameTotals(chosenPatches, patches: patches),

@@ -73,6 +73,15 @@ public struct Thinker {
     /// Runs the steps from `start` and, when `finalEnergy`, evaluates the energy at the result.
     public func think(from start: Tensor, at positions: [Int], context: ObservedContext, options: ThinkingOptions,
                       finalEnergy: Bool) -> Thought {
+        think(from: start, at: positions, bands: [context], options: options, finalEnergy: finalEnergy)
+    }
+
+    /// `think` over a grid cut into bands (`PatchBands`): contexts of the same frames, one per band,
+    /// each band's terms and gradient on its own core. Inference only: a differentiable run needs
+    /// one graph, so it takes one context.
+    func think(from start: Tensor, at positions: [Int], bands contexts: [ObservedContext], options: ThinkingOptions,
+               finalEnergy: Bool) -> Thought {
+        precondition(contexts.count == 1 || !options.differentiable, "differentiable thinking runs on one context")
         var candidate = start.requiringGradient()
         var thought = Thought(candidates: [candidate], patchEnergies: [])
         let alpha = model.stepSize
@@ -83,11 +92,8 @@ public struct Thinker {
             // thinking's last step once took no gradient at all for this reason).
             if !keepsGraph || !previousKept { candidate = candidate.detached().requiringGradient() }
             previousKept = keepsGraph
-            // A step that keeps its graph is differentiated again by the training loss.
-            let terms = keepsGraph ? expectingHigherOrderGradients { model.evaluate(candidate, at: positions, context: context) }
-                                   : model.evaluate(candidate, at: positions, context: context)
+            let (terms, gradient) = termsAndGradient(candidate, at: positions, bands: contexts, keepsGraph: keepsGraph)
             let patchEnergies = terms.patchEnergies
-            let gradient = grad(of: patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0]
             let next = keepsGraph ? candidate - alpha * gradient : withoutGradient { candidate.detached() - alpha.detached() * gradient }
             thought.patchEnergies.append(keepsGraph ? patchEnergies : patchEnergies.detached())
             thought.corrections.append(keepsGraph ? terms.correction : terms.correction.detached())
@@ -101,18 +107,40 @@ public struct Thinker {
         }
         if finalEnergy {
             let last = options.differentiable ? candidate : candidate.detached()
-            thought.patchEnergies.append(model.patchEnergies(last, at: positions, context: context))
+            let bands = PatchBands.concurrentMap(contexts) { model.patchEnergies(last, at: positions, context: $0) }
+            thought.patchEnergies.append(bands.count == 1 ? bands[0] : concat(bands, axis: 2))
         }
         return thought
+    }
+
+    /// The energy's terms at `candidate` and ∇ŷE, summed over the bands.
+    private func termsAndGradient(_ candidate: Tensor, at positions: [Int], bands contexts: [ObservedContext],
+                                  keepsGraph: Bool) -> (EnergyTerms, Tensor) {
+        if contexts.count == 1 {
+            // A step that keeps its graph is differentiated again by the training loss.
+            let terms = keepsGraph ? expectingHigherOrderGradients { model.evaluate(candidate, at: positions, context: contexts[0]) }
+                                   : model.evaluate(candidate, at: positions, context: contexts[0])
+            return (terms, grad(of: terms.patchEnergies.sum(), wrt: [candidate], createGraph: keepsGraph)[0])
+        }
+        let bands = PatchBands.concurrentMap(contexts) { context in
+            let terms = model.evaluate(candidate, at: positions, context: context)
+            return (terms.detached(), grad(of: terms.patchEnergies.sum(), wrt: [candidate])[0])
+        }
+        return (EnergyTerms(joining: bands.map(\.0)), withoutGradient { bands.dropFirst().reduce(bands[0].1) { $0 + $1.1 } })
     }
 
     /// Inference: thinks with the weights frozen (only ∇ŷE is needed, no graph through them) and
     /// evaluates the energy at the result, which is the prediction's uncertainty.
     public func infer(from start: Tensor, at positions: [Int], context: ObservedContext, options: ThinkingOptions) -> Thought {
+        infer(from: start, at: positions, bands: [context], options: options)
+    }
+
+    /// `infer` over a grid cut into bands, one context per band (`PatchBands`).
+    public func infer(from start: Tensor, at positions: [Int], bands contexts: [ObservedContext], options: ThinkingOptions) -> Thought {
         var options = options
         options.differentiable = false
         return withParametersFrozen {
-            think(from: start, at: positions, context: context, options: options, finalEnergy: true)
+            think(from: start, at: positions, bands: contexts, options: options, finalEnergy: true)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CProcess
+import EBT
 import Foundation
 import Pipeline
 
@@ -56,6 +57,7 @@ struct EvalWorkers {
     /// A parent already gone before the request took effect is caught by its id.
     static func followParent() {
         guard let expected = ProcessInfo.processInfo.environment[parentVariable].flatMap(pid_t.init) else { return }
+        PatchBands.cores = 1  // the workers share the cores, one each, as their BLAS does
         _ = ebt_signal_on_parent_death(SIGTERM)
         if getppid() != expected { TerminationCleanup.end(by: SIGTERM) }
     }
