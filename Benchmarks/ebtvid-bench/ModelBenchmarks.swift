@@ -27,14 +27,16 @@ import Tensors
 /// Each training figure is the median of three rounds of 12 steps, the kinds alternating.
 /// - `predict_next_frame_ms`: one next frame on the default working grid, 128x96 (16 x 12 = 192
 ///   patches, 3072 values a frame), from a 16-frame context (the model reads its last 4) and a first
-///   guess, with 8 thinking steps, observed stream included, median of 50.
+///   guess, with 8 thinking steps, observed stream included, median of 50, thinking in bands of
+///   the grid as predict does (`PatchBands`, one per core).
+/// - `predict_next_frame_banded_speedup`: the same on one core over in bands, alternating.
 ///
 /// `EBTVID_BENCH_QUICK=1` runs one round of 3 steps and 10 predictions instead: a quick look on a
 /// busy machine, not the figures.
 func runModelBenchmarks() throws {
     let quick = ProcessInfo.processInfo.environment["EBTVID_BENCH_QUICK"] == "1"
     let (rounds, steps, predictions) = quick ? (1, 3, 10) : (3, 12, 50)
-    var (trainer, batches, generator) = makeTrainer()
+    var (trainer, batches, _) = makeTrainer()
     for batch in batches.prefix(2) { _ = trainer.step(batch.windows, guesses: batch.guesses) }  // warm-up: allocator and thread pools
     // The reference recipe, thinking loss only (no landscape or calibration pass), on the same
     // model and batches: the figure comparable with the PyTorch peer.
@@ -75,8 +77,20 @@ func runModelBenchmarks() throws {
         if let flop = peer.gflopPerStep { report("pytorch_reference_train_gemm_gflop_per_step", flop) }
     }
 
+    try runPredictionBenchmarks(runs: predictions)
+}
+
+/// The prediction figures of the model group alone (`ebtvid-bench predict`).
+func runPredictionBenchmarks() throws {
+    try runPredictionBenchmarks(runs: ProcessInfo.processInfo.environment["EBTVID_BENCH_QUICK"] == "1" ? 10 : 50)
+}
+
+private func runPredictionBenchmarks(runs: Int) throws {
+    var generator = SeededGenerator(seed: 3)
     let model = EnergyModel(defaultRecipe(), using: &generator)
-    report("predict_next_frame_ms", try predictionMilliseconds(model, runs: predictions, using: &generator), decimals: 2)
+    let (banded, oneCore) = try predictionMilliseconds(model, runs: runs, using: &generator)
+    report("predict_next_frame_ms", banded, decimals: 2)
+    report("predict_next_frame_banded_speedup", oneCore / banded)
 }
 
 /// The default model's configuration (`make default-model`'s MODEL_TRAIN), at `size`.
@@ -146,19 +160,27 @@ private func predictionInputs(_ model: EnergyModel, using generator: inout Seede
 }
 
 /// Median time of one next-frame prediction (16-frame context, a first guess, 8 thinking steps) on
-/// the default working grid over `runs` runs.
-private func predictionMilliseconds(_ model: EnergyModel, runs: Int, using generator: inout SeededGenerator) throws -> Double {
+/// the default working grid over `runs` runs, as predict makes it (in bands, one per core) and on
+/// one core, the two alternating.
+private func predictionMilliseconds(_ model: EnergyModel, runs: Int,
+                                    using generator: inout SeededGenerator) throws -> (banded: Double, oneCore: Double) {
     let predictor = Predictor(network: .ebt(model))
     let (context, guess) = predictionInputs(model, using: &generator)
     let options = PredictionOptions(thinkingSteps: 8)
-    _ = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
-    var times: [Double] = []
-    for _ in 0..<runs {
-        let begin = DispatchTime.now().uptimeNanoseconds
-        _ = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
+    let cores = PatchBands.cores
+    defer { PatchBands.cores = cores }
+    var times: [Int: [Double]] = [cores: [], 1: []]
+    for _ in 0...runs {
+        for setting in [cores, 1] {
+            PatchBands.cores = setting
+            let begin = DispatchTime.now().uptimeNanoseconds
+            _ = try predictor.predictNext(after: context, layout: workingLayout, guess: guess, options: options)
+            times[setting]!.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
+        }
     }
-    return times.sorted()[times.count / 2]
+    // The first round warms the allocator and the thread pools up.
+    func median(_ values: [Double]) -> Double { values.dropFirst().sorted()[runs / 2] }
+    return (median(times[cores]!), median(times[1]!))
 }
 
 /// A batch of training windows and their first guesses, [16, 5, 1024] each.

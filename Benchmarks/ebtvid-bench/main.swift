@@ -10,13 +10,17 @@ let groups: [(name: String, run: () throws -> Void)] = [
     ("model", runModelBenchmarks),
     ("overlay", runOverlayBenchmarks),
 ]
+/// Parts of a group, run only when named: `predict` is the model group's prediction figures.
+let parts: [(name: String, run: () throws -> Void)] = [
+    ("predict", runPredictionBenchmarks),
+]
 /// Workloads for profilers; they print no figures and run only when named.
 let profiles: [(name: String, run: () throws -> Void)] = [
     ("profile-model", runModelProfile),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
-for group in groups.filter({ wanted.isEmpty || wanted.contains($0.name) }) + profiles.filter({ wanted.contains($0.name) }) {
+for group in groups.filter({ wanted.isEmpty || wanted.contains($0.name) }) + (parts + profiles).filter({ wanted.contains($0.name) }) {
     do { try group.run() } catch {
         FileHandle.standardError.write("bench \(group.name) failed: \(error)\n".data(using: .utf8)!)
         exit(1)

@@ -1,4 +1,3 @@
-import FileSystem
 import Foundation
 
 /// A folder of outputs that appears at its destination only when every file in it is written:

@@ -1,4 +1,3 @@
-import FileSystem
 import Foundation
 
 /// A file-system operation that failed, told as one line naming the path the user gave and the
