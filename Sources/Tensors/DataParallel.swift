@@ -4,17 +4,11 @@ import Foundation
 /// single-threaded.
 ///
 /// Why: a training step that splits each product and each elementwise op over both cores spends
-/// much of its time handing work over (OpenBLAS's helper thread spins in sched_yield while an op
-/// runs on the other core). Two half-batches, each alone on a core, hand nothing over: two
-/// single-threaded training processes side by side reached 72 windows/s together where one
-/// process on both cores reached 58 (`make bench` measures it: `ebt_train_data_parallel_speedup`).
+/// much of its time handing work over; two half-batches, each alone on a core, hand nothing over
+/// (`make bench` measures the gain as `ebt_train_data_parallel_speedup`).
 public func dataParallel(_ count: Int, _ body: (Int) -> Void) {
     guard count > 1 else { body(0); return }
-    BLASThreads.pin()
     Kernels.serial = true
-    defer {
-        Kernels.serial = false
-        BLASThreads.unpin()
-    }
+    defer { Kernels.serial = false }
     DispatchQueue.concurrentPerform(iterations: count, execute: body)
 }

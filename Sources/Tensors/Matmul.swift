@@ -27,7 +27,6 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 public func multiplyRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, transposeB: Bool = false,
                          into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
     GemmCounter.add(2 * m * n * k)
-    BLASThreads.prepare(work: m * n * k)
     multiply(a, false, b, transposeB, c, m: m, n: n, k: k)
 }
 
@@ -59,8 +58,7 @@ private func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transpose
     if k == 0 {
         pc.update(repeating: 0, count: result.count)
     } else {
-        BLASThreads.prepare(work: m * n * k)
-        for i in 0..<count {
+            for i in 0..<count {
             multiply(pa + i * m * k, transposeA, pb + i * k * n, transposeB, pc + i * m * n, m: m, n: n, k: k)
         }
     }
@@ -93,62 +91,83 @@ private func accumulateProduct(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ 
                                _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
     GemmCounter.add(2 * m * n * k)
     guard k > 0 else { return }
-    BLASThreads.prepare(work: m * n * k)
     multiply(a, transposeA, b, transposeB, c, m: m, n: n, k: k, beta: 1)
 }
 
-/// C[m, n] = op(A) · op(B), all row-major and contiguous. A single row or column is a
-/// matrix–vector product: sgemm packs both operands first, which costs more than the product
-/// itself when one of them is a vector (thinking on one candidate is all such products).
+/// C[m, n] = op(A) · op(B), all row-major and contiguous. A product large enough to repay the
+/// hand-off is cut into one block of rows (or, for a few rows, of columns) per core, each block
+/// an sgemm of its own on a single-threaded OpenBLAS (`BLASThreads`).
 private func multiply(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
                       _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0) {
-    if m == 1 {
-        // cᵀ = op(B)ᵀ · a, where a's k values are contiguous whether or not A is transposed.
-        if transposeB {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(k), a, 1, beta, c, 1)
-        } else {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(n), a, 1, beta, c, 1)
-        }
-    } else if n == 1 {
-        // c = op(A) · b, where b's k values are contiguous whether or not B is transposed.
-        if transposeA {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a, Int32(m), b, 1, beta, c, 1)
-        } else {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, beta, c, 1)
+    BLASThreads.ensureSingle()
+    let parts = BLASThreads.parts(m: m, n: n, k: k)
+    if parts == 1 {
+        multiplyBlock(a, transposeA, transposeA ? m : k, b, transposeB, transposeB ? k : n, c, n,
+                      m: m, n: n, k: k, beta: beta)
+    } else if m >= n {
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let rows = (part * m / parts)..<((part + 1) * m / parts)
+            let blockA = transposeA ? a + rows.lowerBound : a + rows.lowerBound * k
+            multiplyBlock(blockA, transposeA, transposeA ? m : k, b, transposeB, transposeB ? k : n,
+                          c + rows.lowerBound * n, n, m: rows.count, n: n, k: k, beta: beta)
         }
     } else {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    beta, c, Int32(n))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let columns = (part * n / parts)..<((part + 1) * n / parts)
+            let blockB = transposeB ? b + columns.lowerBound * k : b + columns.lowerBound
+            multiplyBlock(a, transposeA, transposeA ? m : k, blockB, transposeB, transposeB ? k : n,
+                          c + columns.lowerBound, n, m: m, n: columns.count, k: k, beta: beta)
+        }
     }
 }
 
-/// OpenBLAS's thread count, chosen per product by its size. OpenBLAS splits any product above
-/// 64·64·64 over all threads, but on two cores a product of a few million multiply-adds (the
-/// observed stream of one context, 16 × 256 × 256) finishes sooner on one than it takes to
-/// hand half of it over, and the idle helper then spins in sched_yield.
+/// One sgemm (or sgemv) with explicit leading dimensions. A single row or column is a
+/// matrix–vector product: sgemm packs both operands first, which costs more than the product
+/// itself when one of them is a vector (thinking on one candidate is all such products).
+private func multiplyBlock(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ lda: Int,
+                           _ b: UnsafePointer<Float>, _ transposeB: Bool, _ ldb: Int,
+                           _ c: UnsafeMutablePointer<Float>, _ ldc: Int, m: Int, n: Int, k: Int, beta: Float) {
+    if m == 1 {
+        // cᵀ = op(B)ᵀ · a, where a's k values are `transposeA ? lda : 1` apart.
+        let strideA = Int32(transposeA ? lda : 1)
+        if transposeB {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, strideA, beta, c, 1)
+        } else {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(ldb), a, strideA, beta, c, 1)
+        }
+    } else if n == 1 {
+        // c = op(A) · b, where b's k values are `transposeB ? 1 : ldb` apart; c's are ldc apart.
+        let strideB = Int32(transposeB ? 1 : ldb)
+        if transposeA {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a, Int32(lda), b, strideB, beta, c, Int32(ldc))
+        } else {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(lda), b, strideB, beta, c, Int32(ldc))
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// OpenBLAS runs on one thread, always; `multiply` splits large products over the cores itself.
+///
+/// Why: OpenBLAS's helper threads spin for a long while after each threaded product, so a core
+/// that is about to run something else (the other band of a prediction, the other half of a
+/// training batch) shares its time with a thread that has nothing to do. Dispatch's workers
+/// sleep when idle. On two cores a product of a few million multiply-adds finishes sooner on one
+/// than it takes to hand half of it over, so only larger ones are split.
 enum BLASThreads {
     /// Products with fewer multiply-adds than this run on the calling thread alone.
     static let parallelWork = 8 << 20
-    private static let available = Int(openblas_get_num_threads())
-    nonisolated(unsafe) private static var current = available
-    /// Set by `dataParallel`: one thread for every product until `unpin`, chosen by no one else.
-    nonisolated(unsafe) private static var pinned = false
+    private static let cores = ProcessInfo.processInfo.activeProcessorCount
+    private static let single: Void = openblas_set_num_threads(1)
 
-    static func pin() {
-        if current != 1 { openblas_set_num_threads(1) }
-        current = 1
-        pinned = true
-    }
+    static func ensureSingle() { _ = single }
 
-    static func unpin() { pinned = false }
-
-    static func prepare(work: Int) {
-        if pinned { return }
-        let wanted = work < parallelWork ? 1 : available
-        if wanted != current {
-            openblas_set_num_threads(Int32(wanted))
-            current = wanted
-        }
+    /// How many blocks to cut an m×n×k product into: one inside `dataParallel`, whose jobs
+    /// already fill the cores, or for a small product.
+    static func parts(m: Int, n: Int, k: Int) -> Int {
+        if Kernels.serial || m * n * k < parallelWork { return 1 }
+        return Swift.max(1, Swift.min(cores, Swift.max(m, n) / 16))
     }
 }

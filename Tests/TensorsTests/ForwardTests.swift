@@ -89,31 +89,41 @@ final class ForwardTests: XCTestCase {
         XCTAssertEqual(`where`(mask, Tensor([1, 2, 3]), Tensor(-.infinity)).scalars, [1, -.infinity, 3])
     }
 
+    /// c = op(a) · op(b) by the definition, for `batch` stacked products.
+    private func naiveProduct(_ a: [Float], _ b: [Float], batch: Int, m: Int, k: Int, n: Int,
+                              transposeA: Bool, transposeB: Bool) -> [Float] {
+        var expected: [Float] = []
+        for item in 0..<batch {
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum: Float = 0
+                    for l in 0..<k {
+                        let x = transposeA ? a[item * k * m + l * m + i] : a[item * m * k + i * k + l]
+                        let y = transposeB ? b[item * n * k + j * k + l] : b[item * k * n + l * n + j]
+                        sum += x * y
+                    }
+                    expected.append(sum)
+                }
+            }
+        }
+        return expected
+    }
+
     func testMatmulAgainstNaive() {
         var generator = SeededGenerator(seed: 3)
-        // (1, k, n) and (m, k, 1) take the matrix–vector path; the others go to sgemm.
-        for (m, k, n) in [(5, 7, 3), (1, 7, 3), (5, 7, 1), (1, 7, 1)] {
+        // (1, k, n) and (m, k, 1) take the matrix–vector path; the others go to sgemm. The last
+        // four are large enough to be cut into blocks over the cores: by rows, by columns, and
+        // into matrix–vector blocks of one row or one column.
+        for (m, k, n) in [(5, 7, 3), (1, 7, 3), (5, 7, 1), (1, 7, 1),
+                          (300, 160, 200), (20, 800, 600), (1, 4200, 2000), (2000, 4200, 1)] {
             for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a = Tensor.randn(transposeA ? [2, k, m] : [2, m, k], using: &generator)
                 let b = Tensor.randn(transposeB ? [2, n, k] : [2, k, n], using: &generator)
                 let c = matmul(a, b, transposeA: transposeA, transposeB: transposeB)
                 XCTAssertEqual(c.shape, [2, m, n])
-                let (av, bv) = (a.scalars, b.scalars)
-                var expected: [Float] = []
-                for batch in 0..<2 {
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var sum: Float = 0
-                            for l in 0..<k {
-                                let x = transposeA ? av[batch * k * m + l * m + i] : av[batch * m * k + i * k + l]
-                                let y = transposeB ? bv[batch * n * k + j * k + l] : bv[batch * k * n + l * n + j]
-                                sum += x * y
-                            }
-                            expected.append(sum)
-                        }
-                    }
-                }
-                assertClose(c.scalars, expected, tolerance: 1e-5)
+                let expected = naiveProduct(a.scalars, b.scalars, batch: 2, m: m, k: k, n: n,
+                                            transposeA: transposeA, transposeB: transposeB)
+                assertClose(c.scalars, expected, tolerance: 1e-3 * Float(k).squareRoot())
             }
         }
         // Linear layer form: [2, 3, 4] · [4, 2] is the same as two separate products.
@@ -121,6 +131,21 @@ final class ForwardTests: XCTestCase {
         let flat = matmul(x, w)
         XCTAssertEqual(flat.shape, [2, 3, 2])
         assertClose(flat.sliced(axis: 0, 1..<2).scalars, matmul(x.sliced(axis: 0, 1..<2).reshaped([3, 4]), w).scalars)
+    }
+
+    /// The gradients of a product large enough to be cut into blocks, which are added straight
+    /// into the running sums, against the definition: ∂/∂a = w · bᵀ and ∂/∂b = aᵀ · w.
+    func testLargeMatmulGradientsAgainstNaive() {
+        var generator = SeededGenerator(seed: 4)
+        let (m, k, n) = (300, 160, 200)
+        let a = Tensor.randn([m, k], using: &generator).requiringGradient()
+        let b = Tensor.randn([k, n], using: &generator).requiringGradient()
+        let w = Tensor.randn([m, n], using: &generator)
+        let gradients = grad(of: (matmul(a, b) * w).sum(), wrt: [a, b])
+        assertClose(gradients[0].scalars, naiveProduct(w.scalars, b.scalars, batch: 1, m: m, k: n, n: k,
+                                                       transposeA: false, transposeB: true), tolerance: 2e-2)
+        assertClose(gradients[1].scalars, naiveProduct(a.scalars, w.scalars, batch: 1, m: k, k: m, n: n,
+                                                       transposeA: true, transposeB: false), tolerance: 2e-2)
     }
 
     func testSoftmaxIsStableAndNormalized() {
