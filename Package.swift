@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "FileSystem"]),
-        .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec"]),
+        .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec", "Tensors"]),
         .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
         .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel", "FileSystem"]),

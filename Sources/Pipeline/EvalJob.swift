@@ -102,9 +102,9 @@ public struct ClipEvaluation: Codable, Sendable {
 
     /// What the record's figures mean, raised whenever a predictor or score is measured
     /// differently (2: the motion baseline became sub-pixel; 3: energies also as expected and
-    /// surprise PSNR, scene cuts), so that an older record is evaluated
+    /// surprise PSNR, scene cuts; 4: the motion guess chooses its resampling), so that an older record is evaluated
     /// again rather than reported beside newer ones as if alike.
-    public static let currentFormat = 3
+    public static let currentFormat = 4
     public var format: Int? = ClipEvaluation.currentFormat
     /// What the record was made from; a re-run reuses it only for the same (`EvalRecordKey`).
     public var key: EvalRecordKey?

@@ -1,5 +1,6 @@
 import XCTest
 @testable import PatchCodec
+import Tensors
 
 final class SubpixelMotionTests: XCTestCase {
     /// A smooth picture (a few slanted waves per channel) sampled with its origin at (ox, oy):
@@ -47,6 +48,67 @@ final class SubpixelMotionTests: XCTestCase {
         let frame: [UInt8] = [0, 0, 0, 100, 100, 100, 200, 200, 200]
         let field = SubpixelField(width: 3, height: 1, blockSize: 8, dx: [0.5], dy: [0])
         XCTAssertEqual(SubpixelMotion.apply(field, to: frame), [0, 0, 0, 50, 50, 50, 150, 150, 150])
+    }
+
+    func testCatmullRomWeights() {
+        XCTAssertEqual(SubpixelMotion.catmullRom(0), SIMD4(0, 1, 0, 0), "on a pixel it reads that pixel")
+        XCTAssertEqual(SubpixelMotion.catmullRom(0.5), SIMD4(-1, 9, 9, -1) / 16)
+        for t: Float in [0.1, 0.3, 0.77] {
+            let w = SubpixelMotion.catmullRom(t)
+            XCTAssertEqual(w.sum(), 1, accuracy: 1e-6)
+            // It reproduces a straight line: Σ w_i·(i − 1) = t.
+            XCTAssertEqual(w[0] * -1 + w[2] + 2 * w[3], t, accuracy: 1e-6)
+        }
+    }
+
+    func testACubicHalfPixelShiftKeepsAnEdgeThatBilinearBlurs() {
+        // One row 0 0 100 100 0 0 moved half a pixel right: pixel 3 reads the point 2.5, between
+        // the two 100s, where the cubic through its four neighbours rises above them.
+        let row: [UInt8] = [0, 0, 100, 100, 0, 0]
+        let frame = row.flatMap { [$0, $0, $0] }
+        var field = SubpixelField(width: 6, height: 1, blockSize: 8, dx: [0.5], dy: [0])
+        XCTAssertEqual(SubpixelMotion.apply(field, to: frame)[9], 100)
+        field.resampling = .cubic
+        let cubic = SubpixelMotion.apply(field, to: frame)
+        XCTAssertEqual(cubic[9], 113, "9/16·100 + 9/16·100 − 1/16·0 − 1/16·0 = 112.5")
+        XCTAssertEqual(cubic[6], 50, "pixel 2 reads 1.5: 9/16·0 + 9/16·100 − 1/16·0 − 1/16·100")
+    }
+
+    /// A picture moving by (0.5, 0) px a frame, with fresh noise of `noise` grey levels each frame.
+    private func pan(_ frame: Int, frequency: Double, noise: Double) -> [UInt8] {
+        var generator = SeededGenerator(seed: UInt64(frame + 1))
+        var out: [UInt8] = []
+        for y in 0..<40 {
+            for x in 0..<56 {
+                let u = Double(x) - 0.5 * Double(frame), v = Double(y)
+                for c in 0..<3 {
+                    // Stripes across x plus stripes across y: texture in both directions, so the
+                    // block search sees the motion (slanted stripes alone leave it ambiguous).
+                    let clean = 128 + 50 * sin(frequency * u + Double(c)) + 50 * sin(0.9 * frequency * v + 2 * Double(c))
+                    let jitter = noise * (2 * Double(generator.next() % 1_000_001) / 1_000_000 - 1)
+                    out.append(UInt8(min(max((clean + jitter).rounded(), 0), 255)))
+                }
+            }
+        }
+        return out
+    }
+
+    func testTheHindcastChoosesTheResamplingThatPredictsBetter() {
+        // Sharp, clean texture: the cubic keeps it; flat texture under heavy noise: bilinear's
+        // smoothing predicts the next noisy frame better. In both the choice made from the last
+        // two frames alone is the one that is nearer the frame that follows.
+        for (frequency, noise, expected) in [(1.0, 0.0, Resampling.cubic), (0.15, 40.0, Resampling.bilinear)] {
+            let (f0, f1, truth) = (pan(0, frequency: frequency, noise: noise), pan(1, frequency: frequency, noise: noise),
+                                   pan(2, frequency: frequency, noise: noise))
+            var field = SubpixelMotion.estimate(previous: f0, last: f1, width: 56, height: 40)
+            XCTAssertEqual(field.resampling, expected, "frequency \(frequency), noise \(noise)")
+            func error(_ resampling: Resampling) -> Double {
+                field.resampling = resampling
+                return interiorMeanAbsoluteError(SubpixelMotion.apply(field, to: f1), truth, width: 56, height: 40, margin: 8)
+            }
+            let other: Resampling = expected == .cubic ? .bilinear : .cubic
+            XCTAssertLessThan(error(expected), error(other), "frequency \(frequency), noise \(noise)")
+        }
     }
 
     func testAStaticFrameHasNoMotionAndIsReturnedAsIs() {
@@ -106,3 +168,4 @@ final class SubpixelMotionTests: XCTestCase {
         }
     }
 }
+
