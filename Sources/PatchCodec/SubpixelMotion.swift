@@ -104,17 +104,25 @@ public enum SubpixelMotion {
     /// (held constant beyond the outer centres) and `frame` read with the field's resampling,
     /// clamped at its edges.
     public static func apply(_ field: SubpixelField, to frame: [UInt8]) -> [UInt8] {
-        let (width, height, size) = (field.width, field.height, field.blockSize)
-        precondition(frame.count >= width * height * 3, "frames must hold width * height * 3 bytes")
+        apply(field, to: frame, width: field.width, height: field.height)
+    }
+
+    /// The same for a `width` x `height` frame of the picture the field was measured on at another
+    /// size (the clip at its own resolution): the field is read where each pixel falls on the
+    /// measured picture and its vectors scaled to this size.
+    public static func apply(_ field: SubpixelField, to frame: [UInt8], width: Int, height: Int) -> [UInt8] {
+        let size = field.blockSize
+        precondition(width > 0 && height > 0 && frame.count >= width * height * 3, "frames must hold width * height * 3 bytes")
+        let (toFieldX, toFieldY) = (Float(field.width) / Float(width), Float(field.height) / Float(height))
         // Per pixel column (row): the two block columns (rows) it lies between and its weight on the second.
-        func between(_ extent: Int, _ blocks: Int) -> [(Int, Int, Float)] {
+        func between(_ extent: Int, _ blocks: Int, _ toField: Float) -> [(Int, Int, Float)] {
             (0..<extent).map { p in
-                let t = (Float(p) + 0.5) / Float(size) - 0.5
+                let t = (Float(p) + 0.5) * toField / Float(size) - 0.5
                 let lower = min(max(Int(t.rounded(.down)), 0), blocks - 1), upper = min(lower + 1, blocks - 1)
                 return (lower, upper, min(max(t - Float(lower), 0), 1))
             }
         }
-        let xs = between(width, field.columns), ys = between(height, field.rows)
+        let xs = between(width, field.columns, toFieldX), ys = between(height, field.rows, toFieldY)
         var out = [UInt8](repeating: 0, count: width * height * 3)
         frame.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -127,8 +135,8 @@ public enum SubpixelMotion {
                             let bottom = v[r1 * field.columns + c0] * (1 - fx) + v[r1 * field.columns + c1] * fx
                             return top * (1 - fy) + bottom * fy
                         }
-                        let sx = min(max(Float(x) - blend(field.dx), 0), Float(width - 1))
-                        let sy = min(max(Float(y) - blend(field.dy), 0), Float(height - 1))
+                        let sx = min(max(Float(x) - blend(field.dx) / toFieldX, 0), Float(width - 1))
+                        let sy = min(max(Float(y) - blend(field.dy) / toFieldY, 0), Float(height - 1))
                         let x0 = Int(sx), y0 = Int(sy), wx = sx - Float(x0), wy = sy - Float(y0)
                         let o = (y * width + x) * 3
                         switch field.resampling {

@@ -49,22 +49,29 @@ public struct PixelPredictor {
     /// motion measured between the last two real frames onto the previous prediction, as the
     /// motion baseline's rollout does: predictions are smoother than frames, and motion measured
     /// between them is weaker.
+    /// Each step's prediction, its pixels, and the frame it was drawn as a change to.
     public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions) throws
-        -> [(prediction: FramePrediction, pixels: [UInt8])] {
+        -> [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])] {
         var (latest, codes) = (frames[frames.count - 1], embeddings)
-        let field = usesGuesses && frames.count >= 2
-            ? SubpixelMotion.estimate(previous: frames[frames.count - 2], last: latest, width: codec.grid.frameWidth, height: codec.grid.frameHeight)
-            : nil
-        var results: [(prediction: FramePrediction, pixels: [UInt8])] = []
+        let field = rolloutField(frames: frames)
+        var results: [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])] = []
         for _ in 0..<horizon {
             let reference = field.map { SubpixelMotion.apply($0, to: latest) } ?? latest
             let referenceCodes = codec.encode(rgb: reference, frameCount: 1)
             let next = try predictor.predictNext(after: codes, layout: layout, guess: usesGuesses ? referenceCodes : nil, options: options)
             let picture = codec.decode(embeddings: next.embedding, frameCount: 1, asChangesTo: reference, referenceEmbeddings: referenceCodes)
-            results.append((next, picture))
+            results.append((next, picture, reference))
             latest = picture
             codes.append(codec.encode(rgb: picture, frameCount: 1))
         }
         return results
+    }
+
+    /// The motion every step of a rollout after `frames` carries on: the field between the last
+    /// two, or nil when the model does not start from motion or only one frame was seen.
+    public func rolloutField(frames: [[UInt8]]) -> SubpixelField? {
+        guard usesGuesses && frames.count >= 2 else { return nil }
+        return SubpixelMotion.estimate(previous: frames[frames.count - 2], last: frames[frames.count - 1],
+                                       width: codec.grid.frameWidth, height: codec.grid.frameHeight)
     }
 }

@@ -51,6 +51,10 @@ public struct PredictedFrame: Codable {
     public var copyLastPSNR: Double?
     public var copyLastSSIM: Double?
     public var copyLastMSE: Double?
+    /// PSNR (dB) of the prediction drawn at the clip's own resolution (`FullSizeRendering`), and
+    /// of copy-last there.
+    public var fullSizePSNR: Double?
+    public var copyLastFullSizePSNR: Double?
     /// The final energy split by patch (row-major over the patch grid): where the model is unsure,
     /// the per-patch uncertainty map (its level is calibrated to the error: `ebtvid calibrate`).
     public var patchEnergies: [Float]
@@ -69,6 +73,8 @@ public struct PredictedFrame: Codable {
         case copyLastPSNR = "copy_last_psnr"
         case copyLastSSIM = "copy_last_ssim"
         case copyLastMSE = "copy_last_mse"
+        case fullSizePSNR = "full_size_psnr"
+        case copyLastFullSizePSNR = "copy_last_full_size_psnr"
     }
 }
 
@@ -130,11 +136,12 @@ public struct PredictJob {
         let contextFrames = Array(window[..<contextCount])
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
+        let pixelPredictor = PixelPredictor(network: model.network, codec: codec)
         let rollout = try PredictError.naming(request.clip) {
-            try PixelPredictor(network: model.network, codec: codec)
-                .rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+            try pixelPredictor.rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
         }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
+
 
         let scale = model.errorScale
         var records: [PredictedFrame] = []
@@ -153,6 +160,7 @@ public struct PredictJob {
                 record.copyLastSSIM = SSIM.between(copyLast, actual, width: grid.frameWidth, height: grid.frameHeight)
                 record.copyLastMSE = PSNR.meanSquaredError(copyLast, actual)
             }
+
             records.append(record)
         }
 
@@ -160,19 +168,27 @@ public struct PredictJob {
             PredictionVideo.Caption(index: $0.index, energy: $0.energy, psnr: $0.psnr, expectedPSNR: $0.expectedPSNR,
                                     patchPSNR: $0.patchEnergies.map { scale.expected.psnr(energyPerPatch: Double($0)) })
         }
-        // The four files are one output: written into a hidden folder that replaces an older
+        // The five files are one output: written into a hidden folder that replaces an older
         // run's only when all are complete.
         try folder.writing {
             try PredictionVideo(grid: grid, fps: fps, scale: request.scale)
                 .write(to: folder.file(Self.videoName), context: contextFrames, firstIndex: first, predicted: predicted, truth: truth, captions: captions)
             try NpyWriter.write(predicted.flatMap { $0 }, shape: [predicted.count, grid.frameHeight, grid.frameWidth, 3], to: folder.file(Self.framesName))
+            let rendering = FullSizeRendering(clipWidth: read.clipWidth, clipHeight: read.clipHeight,
+                                              workingWidth: grid.frameWidth, workingHeight: grid.frameHeight)
+            let scores = try Self.writeContinuation(to: folder.file(Self.continuationName), clip: request.clip, rendering: rendering,
+                                                    fps: fps, first: first, contextCount: contextCount, available: available,
+                                                    field: pixelPredictor.rolloutField(frames: contextFrames), rollout: rollout)
+            for (step, score) in scores.enumerated() {
+                (records[step].fullSizePSNR, records[step].copyLastFullSizePSNR) = (score.model, score.copyLast)
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(records), to: folder.file(Self.recordsName))
             try AtomicFile.write(Data(Self.csv(records).utf8), to: folder.file(Self.tableName))
         }
         try folder.commit()
-        let files = [Self.videoName, Self.recordsName, Self.tableName, Self.framesName].map { request.output.appendingPathComponent($0) }
+        let files = [Self.videoName, Self.continuationName, Self.recordsName, Self.tableName, Self.framesName].map { request.output.appendingPathComponent($0) }
         return PredictResult(frames: records, sceneCuts: read.cuts, notes: read.notes, warnings: read.warnings, scale: scale.origin,
                              contextRange: first..<(first + contextCount), files: files)
     }
@@ -183,6 +199,9 @@ public struct PredictJob {
         var frames: [[UInt8]]
         var first: Int
         var fps: Double
+        /// The clip's own frame size.
+        var clipWidth: Int
+        var clipHeight: Int
         var cuts: [Int] = []
         /// That the window was moved inside one shot; that it crosses a cut.
         var notes: [String] = []
@@ -190,8 +209,44 @@ public struct PredictJob {
     }
 
     static let videoName = "prediction.mp4", framesName = "prediction.npy", recordsName = "frames.json", tableName = "frames.csv"
+    /// The context then the predictions, at the clip's own resolution, as a plain video.
+    static let continuationName = "continuation.mp4"
     /// What a predict output folder holds, so an earlier run's folder may be replaced.
-    public static let outputNames: Set<String> = [videoName, framesName, recordsName, tableName]
+    public static let outputNames: Set<String> = [videoName, continuationName, framesName, recordsName, tableName]
+
+    /// Writes the continuation: the clip's context frames at the rendering's size, then the
+    /// rollout drawn there (`FullSizeRendering`), streaming, so that only the frame drawn last and
+    /// the one being read are held at that size. Returns, for each step whose true frame the clip
+    /// has, the PSNR of the drawn prediction and of copy-last against it.
+    static func writeContinuation(to url: URL, clip: URL, rendering: FullSizeRendering, fps: Double, first: Int,
+                                  contextCount: Int, available: Int, field: SubpixelField?,
+                                  rollout: [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])])
+        throws -> [(model: Double, copyLast: Double)] {
+        let reader = try VideoReader(url: clip, options: ReadOptions(width: rendering.width, height: rendering.height,
+                                                                      start: first, maxFrames: available))
+        let writer = try VideoWriter(url: url, width: rendering.width, height: rendering.height, fps: fps)
+        var frame = RGBFrame(width: rendering.width, height: rendering.height)
+        func nextFrame() throws -> [UInt8]? { try reader.nextFrame(into: &frame) ? frame.pixels : nil }
+        var lastContext: [UInt8]?
+        for _ in 0..<contextCount {
+            guard let context = try nextFrame() else {
+                throw PredictError.invalid("\(clip.relativePath): its context frames do not decode again at \(rendering.width)x\(rendering.height)")
+            }
+            try context.withUnsafeBufferPointer { try writer.append(pixels: $0) }
+            lastContext = context
+        }
+        var scores: [(model: Double, copyLast: Double)] = []
+        var latest = lastContext!
+        for step in rollout {
+            latest = rendering.next(after: latest, field: field, reference: step.reference, prediction: step.pixels)
+            try latest.withUnsafeBufferPointer { try writer.append(pixels: $0) }
+            if let truth = try nextFrame() {
+                scores.append((PSNR.between(latest, truth), PSNR.between(lastContext!, truth)))
+            }
+        }
+        try writer.finish()
+        return scores
+    }
 
     /// Reads the requested window at the codec's frame size, streaming: only `length` frames are
     /// ever held. The default window, the clip's last `length` frames, is moved back inside one
@@ -235,6 +290,7 @@ public struct PredictJob {
         let first = start + seen - frames.count
         let allCuts = changes.cuts.map { $0 + start }
         let window = Window(frames: frames, first: first, fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24,
+                            clipWidth: reader.metadata.width, clipHeight: reader.metadata.height,
                             cuts: SceneCuts.crossing(first..<(first + frames.count), cuts: allCuts), warnings: reader.warnings)
         return (window, allCuts)
     }
@@ -242,10 +298,11 @@ public struct PredictJob {
     static func csv(_ records: [PredictedFrame]) -> String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
         func cell(_ value: Float?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
-        var lines = ["index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,energy_trace"]
+        var lines = ["index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr,copy_last_ssim,copy_last_mse,full_size_psnr,copy_last_full_size_psnr,energy_trace"]
         for r in records {
             lines.append([String(r.index), String(r.step), cell(r.energy), cell(r.uncertainty), cell(r.expectedPSNR), cell(r.psnr), cell(r.ssim), cell(r.mse),
                           cell(r.copyLastPSNR), cell(r.copyLastSSIM), cell(r.copyLastMSE),
+                          cell(r.fullSizePSNR), cell(r.copyLastFullSizePSNR),
                           r.energyTrace.map { String(format: "%.6g", $0) }.joined(separator: " ")].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -14,7 +14,10 @@ struct PredictCommand: ParsableCommand {
             writes DIR/prediction.mp4 (titled panels: context, truth, prediction, error and the \
             uncertainty map; a caption per frame; each prediction held half a second), DIR/frames.json \
             and DIR/frames.csv (energy at each thinking step, uncertainty, PSNR, SSIM and MSE for \
-            the model and for copy-last-frame) and DIR/prediction.npy.
+            the model and for copy-last-frame, and the PSNR of the prediction drawn at the clip's own \
+            size), DIR/prediction.npy, and DIR/continuation.mp4: the context then the predictions at \
+            the clip's own resolution (up to 1080p), the measured motion carried onto the clip's \
+            own last frame and the model's correction enlarged onto it.
             """)
 
     @Argument(help: "The clip.")

@@ -20,7 +20,7 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("model: default (") && text.contains("ebtvid_DefaultModel.resources/default-model.safetensors"), text)
         // The shipped model carries its checksums: its weights are verified, with nothing to note.
         XCTAssertFalse(predict.stderr.contains("stores no checksums"), predict.stderr)
-        for name in ["prediction.mp4", "frames.json", "frames.csv", "prediction.npy"] {
+        for name in ["prediction.mp4", "continuation.mp4", "frames.json", "frames.csv", "prediction.npy"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }
 

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `predict`'s four files are one output: they appear together, replace an older run's folder
+/// `predict`'s five files are one output: they appear together, replace an older run's folder
 /// only when all are written, and a run that fails half-way leaves the older folder as it was.
 final class PredictOutputCLITests: XCTestCase {
     private let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -19,7 +19,7 @@ final class PredictOutputCLITests: XCTestCase {
         let older = try EbtvidProcess.run(["predict", clip, "--horizon", "4", "--out", out.path])
         XCTAssertEqual(older.status, 0, older.stderr)
         let before = try contents(out)
-        XCTAssertEqual(before.keys.sorted(), ["frames.csv", "frames.json", "prediction.mp4", "prediction.npy"])
+        XCTAssertEqual(before.keys.sorted(), ["continuation.mp4", "frames.csv", "frames.json", "prediction.mp4", "prediction.npy"])
         // A file-size limit of 300 KB lets the video (about 190 KB) be written and stops the
         // 393 KB array with EFBIG, as a disk filling up between the two would.
         let limited = try EbtvidProcess.run(["-c", "trap '' XFSZ; ulimit -f 300; exec \"$0\" \"$@\"",
@@ -27,7 +27,7 @@ final class PredictOutputCLITests: XCTestCase {
                                             binary: URL(fileURLWithPath: "/bin/bash"))
         XCTAssertEqual(limited.status, 1, limited.stderr)
         XCTAssertEqual(limited.stderrLinesWithoutNotes, ["error: \(out.path)/prediction.npy: cannot write (File too large)"])
-        XCTAssertEqual(try contents(out), before, "the older run's four files, untouched")
+        XCTAssertEqual(try contents(out), before, "the older run's five files, untouched")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["run"], "no hidden folder is left")
 
         let newer = try EbtvidProcess.run(["predict", clip, "--out", out.path])

@@ -25,7 +25,7 @@ final class TrainPredictCommandTests: XCTestCase {
         XCTAssertEqual(predict.status, 0, predict.stderr)
         let table = String(decoding: predict.stdout, as: UTF8.self)
         XCTAssertTrue(table.contains("context frames 15...20"), table)
-        for name in ["prediction.mp4", "frames.json", "frames.csv", "prediction.npy"] {
+        for name in ["prediction.mp4", "continuation.mp4", "frames.json", "frames.csv", "prediction.npy"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }
 

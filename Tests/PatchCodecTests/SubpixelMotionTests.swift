@@ -169,3 +169,25 @@ final class SubpixelMotionTests: XCTestCase {
     }
 }
 
+
+final class SubpixelMotionAtAnotherSizeTests: XCTestCase {
+    func testAFieldMeasuredSmallMovesALargerFrameInProportion() {
+        // Half a pixel to the right on an 8x4 picture is one pixel on the same picture at 16x8:
+        // every pixel of the larger frame shows its left neighbour (the left edge repeats).
+        let field = SubpixelField(width: 8, height: 4, blockSize: 8, dx: [0.5], dy: [0])
+        let (width, height) = (16, 8)
+        let frame = (0..<(width * height)).flatMap { i -> [UInt8] in
+            let v = UInt8((i % width) * 13 + (i / width)); return [v, v &+ 1, v &+ 2]
+        }
+        let moved = SubpixelMotion.apply(field, to: frame, width: width, height: height)
+        for y in 0..<height {
+            for x in 0..<width {
+                for k in 0..<3 {
+                    XCTAssertEqual(moved[(y * width + x) * 3 + k], frame[(y * width + max(x - 1, 0)) * 3 + k], "(\(x), \(y)) channel \(k)")
+                }
+            }
+        }
+        XCTAssertEqual(SubpixelMotion.apply(field, to: Array(frame.prefix(8 * 4 * 3)), width: 8, height: 4),
+                       SubpixelMotion.apply(field, to: Array(frame.prefix(8 * 4 * 3))), "at the field's own size, the plain form")
+    }
+}

@@ -47,6 +47,15 @@ final class PredictJobTests: XCTestCase {
         XCTAssertTrue(csv[0].hasPrefix("index,step,energy,uncertainty,expected_psnr_db,psnr,ssim,mse,copy_last_psnr"))
         let npy = try Data(contentsOf: folder.appendingPathComponent("out/prediction.npy"))
         XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("(4, 32, 32, 3)"))
+        // The continuation: the six context frames and the four predictions at the clip's own
+        // 128x128, each prediction scored there against the clip's true frame.
+        let continuation = try VideoReader(url: folder.appendingPathComponent("out/continuation.mp4"))
+        XCTAssertEqual([continuation.metadata.width, continuation.metadata.height], [128, 128])
+        XCTAssertEqual(try continuation.readAll().count, 6 + 4)
+        for frame in result.frames {
+            let (model, copyLast) = (try XCTUnwrap(frame.fullSizePSNR), try XCTUnwrap(frame.copyLastFullSizePSNR))
+            XCTAssertTrue(model.isFinite && copyLast.isFinite && model != copyLast, "\(model) \(copyLast)")
+        }
     }
 
     func testWithoutGroundTruthAndWithTheBaseline() throws {
