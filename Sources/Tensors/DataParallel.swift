@@ -8,8 +8,11 @@ import Foundation
 /// runs on the other core). Two half-batches, each alone on a core, hand nothing over: two
 /// single-threaded training processes side by side reached 72 windows/s together where one
 /// process on both cores reached 58 (`make bench` measures it: `ebt_train_data_parallel_speedup`).
-public func dataParallel(_ count: Int, _ body: (Int) -> Void) {
-    guard count > 1 else { body(0); return }
+///
+/// `serial` keeps a single job on one core as well (a process that is one of several sharing a
+/// machine's cores, `train --threads 1`); without it one job runs with every op split over the cores.
+public func dataParallel(_ count: Int, serial: Bool = false, _ body: (Int) -> Void) {
+    guard count > 1 || serial else { body(0); return }
     BLASThreads.pin()
     Kernels.serial = true
     defer {
