@@ -14,14 +14,18 @@ final class MPITrainingTests: XCTestCase {
 
     private var mpirun: URL!
 
-    override func setUpWithError() throws {
+    private var builtWithMPI: Bool {
+        get throws { String(decoding: try EbtvidProcess.run(["--version"]).stdout, as: UTF8.self).contains("MPI: built with Open MPI") }
+    }
+
+    /// Skips the test unless Open MPI's mpirun is there and ebtvid was built with MPI.
+    private func requireMPI() throws {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun") }
         guard let found = path.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw XCTSkip("mpirun is not installed (make setup-mpi installs Open MPI)")
         }
-        let version = try EbtvidProcess.run(["--version"])
-        guard String(decoding: version.stdout, as: UTF8.self).contains("MPI: built with Open MPI") else {
-            throw XCTSkip("this ebtvid was built without MPI (its headers were missing when the package was read)")
+        guard try builtWithMPI else {
+            throw XCTSkip("this ebtvid was built without MPI (no Open MPI header when the package was read, or EBTVID_NO_MPI=1)")
         }
         mpirun = found
     }
@@ -75,7 +79,21 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-5, "\(message): weights differ by up to \(worst)", file: file, line: line)
     }
 
+    /// What an ebtvid built without MPI does when a launcher starts it as one of several: one
+    /// line, before reading anything, rather than each process training a model of its own.
+    func testWithoutMPIALaunchOfSeveralIsRefusedInOneLine() throws {
+        guard try !builtWithMPI else { throw XCTSkip("this ebtvid is built with MPI; the refusal is for builds without it") }
+        let directory = try scratchDirectory(for: self)
+        let model = directory.appendingPathComponent("model.safetensors").path
+        let result = try EbtvidProcess.run(["train", try clips(in: directory), "--out", model, "--steps", "2"] + Self.training,
+                                           environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderrLines, ["error: launched as one of 2 MPI processes, but this ebtvid was built without MPI: run `make setup-mpi`, build again, and relaunch"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
+    }
+
     func testProcessesTrainLikeOneProcessCuttingTheSameBatch() throws {
+        try requireMPI()
         let directory = try scratchDirectory(for: self)
         let clips = try clips(in: directory)
         for processes in [2, 3] {
@@ -107,6 +125,7 @@ final class MPITrainingTests: XCTestCase {
     }
 
     func testAResumeContinuesExactlyWithTheSameProcessesOnly() throws {
+        try requireMPI()
         let directory = try scratchDirectory(for: self)
         let clips = try clips(in: directory)
         let straight = directory.appendingPathComponent("straight.safetensors").path, resumed = directory.appendingPathComponent("resumed.safetensors").path
@@ -128,6 +147,7 @@ final class MPITrainingTests: XCTestCase {
     /// One process killed mid-run: mpirun ends the others (no process waits forever in an
     /// all-reduce), exits non-zero, and the last checkpoint, written atomically, still loads.
     func testAKilledProcessEndsTheJobAndLeavesTheLastCheckpointWhole() throws {
+        try requireMPI()
         let directory = try scratchDirectory(for: self)
         let clips = try clips(in: directory)
         let model = directory.appendingPathComponent("model.safetensors").path
