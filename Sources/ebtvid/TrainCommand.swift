@@ -141,6 +141,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var plan = self.plan
         plan.group = try MPIProcesses.group()
+        if plan.group.size > 1 { Interruption.installForProcessGroup() } else { Interruption.install() }
         do {
             try train(plan)
         } catch where plan.group.size > 1 {
@@ -159,7 +160,6 @@ struct TrainCommand: ParsableCommand {
         var logLines = [TrainingLog.header]
 
         let session = try TrainingSession(plan: plan)
-        Interruption.install()
         let progress = ProgressLine()
         let summary = try session.run(events: { event in
             if case .progress(let p) = event {

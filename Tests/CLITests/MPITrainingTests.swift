@@ -144,6 +144,34 @@ final class MPITrainingTests: XCTestCase {
         assertClose(try weights(resumed), try weights(straight), "4 steps in one run, or 2 and 2 resumed")
     }
 
+    /// SIGINT to one process (Ctrl-C reaches mpirun, which ends the job instead) is a request
+    /// every process hears with the next step's all-reduce: all stop after that step, and
+    /// process 0 saves it and exits 0.
+    func testAStopRequestToOneProcessStopsAllAfterTheSameStep() throws {
+        try requireMPI()
+        let directory = try scratchDirectory(for: self)
+        let clips = try clips(in: directory)
+        let model = directory.appendingPathComponent("model.safetensors").path
+        let last = directory.appendingPathComponent("model.last.safetensors").path
+        let job = try launch(2, ["train", clips, "--out", model, "--steps", "100000", "--threads", "1"] + Self.training)
+        job.standardOutput = FileHandle.nullDevice
+        job.standardError = FileHandle.nullDevice
+        try job.run()
+        defer { if job.isRunning { kill(job.processIdentifier, SIGKILL) } }
+        var ranks: [Int32] = []
+        XCTAssertTrue(BackgroundProcess.wait(seconds: 120) {
+            ranks = BackgroundProcess.children(of: job.processIdentifier)
+            return FileManager.default.fileExists(atPath: last) && ranks.count == 2
+        }, "the two processes start and save a checkpoint")
+        kill(try XCTUnwrap(ranks.max()), SIGINT)
+        let ended = BackgroundProcess.wait(seconds: 30) { !job.isRunning }
+        XCTAssertTrue(ended, "the job went on 30 s after a stop request")
+        guard ended else { return }
+        XCTAssertEqual(job.terminationStatus, 0)
+        let steps = try XCTUnwrap(try ModelFile(contentsOf: URL(fileURLWithPath: last)).notes["steps"].flatMap(Int.init))
+        XCTAssertTrue(steps > 2 && steps < 100_000, "saved where it stopped, got step \(steps)")
+    }
+
     /// One process killed mid-run: mpirun ends the others (no process waits forever in an
     /// all-reduce), exits non-zero, and the last checkpoint, written atomically, still loads.
     func testAKilledProcessEndsTheJobAndLeavesTheLastCheckpointWhole() throws {
