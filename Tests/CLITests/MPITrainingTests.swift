@@ -144,25 +144,34 @@ final class MPITrainingTests: XCTestCase {
         assertClose(try weights(resumed), try weights(straight), "4 steps in one run, or 2 and 2 resumed")
     }
 
+    /// Starts two processes training for good, and returns once both run and the first
+    /// checkpoint is saved: the job, its processes and the folder of `model.safetensors`.
+    private func startLongRun() throws -> (job: Process, ranks: [Int32], directory: URL) {
+        let directory = try scratchDirectory(for: self)
+        let clips = try clips(in: directory)
+        let model = directory.appendingPathComponent("model.safetensors").path
+        let job = try launch(2, ["train", clips, "--out", model, "--steps", "100000", "--threads", "1"] + Self.training)
+        job.standardOutput = FileHandle.nullDevice
+        job.standardError = FileHandle.nullDevice
+        try job.run()
+        var ranks: [Int32] = []
+        let started = BackgroundProcess.wait(seconds: 120) {
+            ranks = BackgroundProcess.children(of: job.processIdentifier)
+            return FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.last.safetensors").path) && ranks.count == 2
+        }
+        if !started { kill(job.processIdentifier, SIGKILL) }
+        XCTAssertTrue(started, "the two processes start and save a checkpoint")
+        return (job, ranks, directory)
+    }
+
     /// SIGINT to one process (Ctrl-C reaches mpirun, which ends the job instead) is a request
     /// every process hears with the next step's all-reduce: all stop after that step, and
     /// process 0 saves it and exits 0.
     func testAStopRequestToOneProcessStopsAllAfterTheSameStep() throws {
         try requireMPI()
-        let directory = try scratchDirectory(for: self)
-        let clips = try clips(in: directory)
-        let model = directory.appendingPathComponent("model.safetensors").path
-        let last = directory.appendingPathComponent("model.last.safetensors").path
-        let job = try launch(2, ["train", clips, "--out", model, "--steps", "100000", "--threads", "1"] + Self.training)
-        job.standardOutput = FileHandle.nullDevice
-        job.standardError = FileHandle.nullDevice
-        try job.run()
+        let (job, ranks, directory) = try startLongRun()
         defer { if job.isRunning { kill(job.processIdentifier, SIGKILL) } }
-        var ranks: [Int32] = []
-        XCTAssertTrue(BackgroundProcess.wait(seconds: 120) {
-            ranks = BackgroundProcess.children(of: job.processIdentifier)
-            return FileManager.default.fileExists(atPath: last) && ranks.count == 2
-        }, "the two processes start and save a checkpoint")
+        let last = directory.appendingPathComponent("model.last.safetensors").path
         kill(try XCTUnwrap(ranks.max()), SIGINT)
         let ended = BackgroundProcess.wait(seconds: 30) { !job.isRunning }
         XCTAssertTrue(ended, "the job went on 30 s after a stop request")
@@ -176,20 +185,9 @@ final class MPITrainingTests: XCTestCase {
     /// all-reduce), exits non-zero, and the last checkpoint, written atomically, still loads.
     func testAKilledProcessEndsTheJobAndLeavesTheLastCheckpointWhole() throws {
         try requireMPI()
-        let directory = try scratchDirectory(for: self)
-        let clips = try clips(in: directory)
-        let model = directory.appendingPathComponent("model.safetensors").path
-        let last = directory.appendingPathComponent("model.last.safetensors").path
-        let job = try launch(2, ["train", clips, "--out", model, "--steps", "100000", "--threads", "1"] + Self.training)
-        job.standardOutput = FileHandle.nullDevice
-        job.standardError = FileHandle.nullDevice
-        try job.run()
+        let (job, ranks, directory) = try startLongRun()
         defer { if job.isRunning { kill(job.processIdentifier, SIGKILL) } }
-        var ranks: [Int32] = []
-        XCTAssertTrue(BackgroundProcess.wait(seconds: 120) {
-            ranks = BackgroundProcess.children(of: job.processIdentifier)
-            return FileManager.default.fileExists(atPath: last) && ranks.count == 2
-        }, "the two processes start and save a checkpoint")
+        let last = directory.appendingPathComponent("model.last.safetensors").path
         Thread.sleep(forTimeInterval: 1)  // into the steps after it, with saves going on
         let victim = try XCTUnwrap(ranks.max())
         kill(victim, SIGKILL)
