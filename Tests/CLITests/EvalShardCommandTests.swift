@@ -48,6 +48,17 @@ final class EvalShardCommandTests: XCTestCase {
             XCTAssertEqual(try summary(merged), try summary(whole), "\(count) shards")
             XCTAssertTrue(FileManager.default.fileExists(atPath: merged + "/report.html"))
         }
+        // A shard split further over --jobs workers (one core each, so its figures may differ in
+        // the last digits) evaluates the same clips and describes itself alike.
+        let split = directory.appendingPathComponent("shard-3-1-jobs").path, alone = directory.appendingPathComponent("shard-3-1").path
+        try evaluate(clips, out: split, ["--shard", "1/3", "--jobs", "2"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: split + "/clips").sorted(),
+                       try FileManager.default.contentsOfDirectory(atPath: alone + "/clips").sorted())
+        func clipList(_ folder: String) throws -> NSArray {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/shard.json"))) as! [String: Any]
+            return object["clips"] as! NSArray
+        }
+        XCTAssertEqual(try clipList(split), try clipList(alone))
     }
 
     func testMergeRefusesWhatIsNoCompleteSetOfShards() throws {
