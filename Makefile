@@ -3,6 +3,8 @@ SWIFT      ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 DEB_PKGS   := libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libopenblas-dev pkg-config
 BENCH_PKGS := ffmpeg
+## Open MPI, for `mpirun -np N ebtvid train` (the build leaves MPI out when its headers are missing).
+MPI_PKGS   := libopenmpi-dev openmpi-bin
 ## Photographs for synthetic training clips: MATE's wallpapers include JPEG nature photos, which
 ## FFmpeg decodes (gnome-backgrounds on Debian 12 ships only WebP and SVG illustrations).
 PHOTO_PKGS := mate-backgrounds
@@ -16,7 +18,7 @@ BIN        := $(BUILD_DIR)/ebtvid
 PREFIX     ?= /usr/local
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench photos revision build install install-built test import-check fuzz fuzz-run demo default-model calibrate-default-model real-footage bench clean
+.PHONY: setup setup-mpi setup-bench photos revision build install install-built test import-check fuzz fuzz-run demo default-model calibrate-default-model real-footage bench clean
 
 ## Install the Debian packages we link against, only when some are missing.
 setup:
@@ -24,6 +26,15 @@ setup:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(DEB_PKGS); \
+	fi
+
+## Open MPI for data-parallel training across processes and machines, only when missing. The
+## package checks for its headers when the manifest is read, so build again afterwards.
+setup-mpi:
+	@missing=""; for p in $(MPI_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(MPI_PKGS); \
 	fi
 
 ## The ffmpeg command line is only needed as the peer in `make bench`.

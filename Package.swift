@@ -1,5 +1,15 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Open MPI (`make setup-mpi`) is optional: a system library whose pkg-config file is missing fails
+/// the build, so the MPI target and the `EBTVID_MPI` code that uses it are left out unless its
+/// header is there when the manifest is read. `EBTVID_NO_MPI=1` leaves them out regardless.
+let mpiHeaders = ["/usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h", "/usr/lib/aarch64-linux-gnu/openmpi/include/mpi.h"]
+let withMPI = ProcessInfo.processInfo.environment["EBTVID_NO_MPI"] != "1" && mpiHeaders.contains { FileManager.default.fileExists(atPath: $0) }
+let mpiTargets: [Target] = withMPI ? [.systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])])] : []
+let mpiDependencies: [Target.Dependency] = withMPI ? ["CMPI"] : []
+let mpiSettings: [SwiftSetting] = withMPI ? [.define("EBTVID_MPI")] : []
 
 /// Release builds drop exclusivity checks in the numeric hot loops; everything else keeps defaults.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -35,17 +45,18 @@ let package = Package(
         .executableTarget(name: "ebtvid", dependencies: [
             "Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "DefaultModel", "FileSystem", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ] + mpiDependencies, swiftSettings: mpiSettings),
         .executableTarget(name: "ebtvid-bench", dependencies: ["Pipeline", "EBT", "PatchCodec", "VideoIO", "Tensors", "COpenBLAS"],
                           path: "Benchmarks/ebtvid-bench", swiftSettings: fastMath),
 
+    ] + mpiTargets + [
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "FileSystem"]),
         .testTarget(name: "PatchCodecTests", dependencies: ["PatchCodec", "Tensors"]),
         .testTarget(name: "EBTTests", dependencies: ["EBT", "PatchCodec", "Tensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIO"]),
-        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel", "FileSystem"]),
+        .testTarget(name: "CLITests", dependencies: ["ebtvid", "VideoIO", "DefaultModel", "FileSystem", "EBT", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -39,6 +39,8 @@ public struct TrainingStats: Sendable {
     public var energyGap: Float = 0
     public var stepSize: Float = 0
     public var gradientNorm: Float = 0
+    /// Seconds the step's all-reduce took when the batch is spread over processes (else 0).
+    public var allReduceSeconds: Double = 0
 
     public init() {}
 
@@ -152,9 +154,13 @@ public struct Trainer<Model: TrainableModel> {
     public var optimizer: AdamW
     public var options: TrainingOptions
     public var generator: SeededGenerator
-    /// Parts each batch is split into and run side by side (see `step`); 1 runs it whole, with
-    /// every op split over the cores instead.
+    /// Parts of this process's share of each batch run side by side (see `step`); 1 runs it
+    /// whole, with every op split over the cores instead, unless `serial`.
     public var shards = 2
+    /// Run even a single part on one core (`train --threads 1`).
+    public var serial = false
+    /// The processes the batch is spread over; their gradients are added in one all-reduce.
+    public var group = ProcessGroup.single
 
     public init(model: Model, optimizer: AdamW, options: TrainingOptions, seed: UInt64) {
         self.model = model
@@ -163,40 +169,70 @@ public struct Trainer<Model: TrainableModel> {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// Trains on one batch of windows [batch, seq + 1, embedding], as `shards` parts of the batch
-    /// run side by side (`dataParallel`), each with its own random stream; their gradients are
-    /// summed, weighted by size. A batch-level statistic inside the loss (the landscape
-    /// neighbour's scale, the RMS error) is therefore the shard's. The split does not depend on
-    /// the machine, so the same seed gives the same model everywhere.
-    public mutating func step(_ windows: Tensor, guesses: Tensor? = nil) -> TrainingStats {
-        let batch = windows.shape[0], shards = Swift.max(1, Swift.min(self.shards, batch))
-        let seeds = (0..<shards).map { _ in generator.next() }
-        let bounds = (0...shards).map { $0 * batch / shards }
+    /// The parts a batch of `batch` windows is cut into over every process: `shards` per process,
+    /// and alone at most one per window.
+    public func parts(batch: Int) -> Int {
+        group.size == 1 ? Swift.max(1, Swift.min(shards, batch)) : shards * group.size
+    }
+
+    /// Trains on one batch of windows [batch, seq + 1, embedding], the same on every process of
+    /// `group`, cut into `parts(batch:)` parts of nearly equal size, each with its own random
+    /// stream; process r runs parts r·shards ..< (r + 1)·shards side by side (`dataParallel`). The
+    /// gradients are summed weighted by each part's share of the batch (a process with fewer
+    /// windows weighs less when the parts do not divide the batch evenly), so the sum is the whole
+    /// batch's mean gradient. A batch-level statistic inside the loss (the landscape neighbour's
+    /// scale, the RMS error) is therefore the part's. The cut depends only on the part count, so
+    /// the same seed and part count give the same model on any machine and over any processes
+    /// that make that count: one process with `shards` 4 steps like two with 2 each, to rounding.
+    ///
+    /// `shared` are values of the caller's, summed over the processes in the same all-reduce as
+    /// the gradients (their stop requests and clocks), so that all decide alike.
+    public mutating func step(_ windows: Tensor, guesses: Tensor? = nil, shared: inout [Float]) -> TrainingStats {
+        let batch = windows.shape[0], parts = parts(batch: batch)
+        precondition(batch >= parts, "a batch of \(batch) windows cut into \(parts) parts")
+        let seeds = (0..<parts).map { _ in generator.next() }
+        let bounds = (0...parts).map { $0 * batch / parts }
+        let weights = (0..<parts).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
+        let mine = Array((parts / group.size * group.rank)..<(parts / group.size * (group.rank + 1)))
         let (model, options) = (self.model, self.options)
-        var results = [(gradients: [Tensor], stats: TrainingStats)?](repeating: nil, count: shards)
+        var results = [(gradients: [Tensor], stats: TrainingStats)?](repeating: nil, count: mine.count)
         results.withUnsafeMutableBufferPointer { slots in
-            dataParallel(shards) { shard in
-                var stream = SeededGenerator(seed: seeds[shard])
-                let part = shards == 1 ? windows : windows.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
-                let guessPart = shards == 1 ? guesses : guesses?.sliced(axis: 0, bounds[shard]..<bounds[shard + 1])
-                let (loss, stats) = model.trainingLoss(part, guesses: guessPart, options: options, using: &stream)
-                slots[shard] = (grad(of: loss, wrt: model.parameters), stats)
+            dataParallel(mine.count, serial: serial) { slot in
+                let part = mine[slot]
+                var stream = SeededGenerator(seed: seeds[part])
+                let whole = parts == 1
+                let windowPart = whole ? windows : windows.sliced(axis: 0, bounds[part]..<bounds[part + 1])
+                let guessPart = whole ? guesses : guesses?.sliced(axis: 0, bounds[part]..<bounds[part + 1])
+                let (loss, stats) = model.trainingLoss(windowPart, guesses: guessPart, options: options, using: &stream)
+                slots[slot] = (grad(of: loss, wrt: model.parameters), stats)
             }
         }
-        let weights = (0..<shards).map { Float(bounds[$0 + 1] - bounds[$0]) / Float(batch) }
+        let myWeights = mine.map { weights[$0] }
         var gradients = results[0]!.gradients
         var result = results[0]!.stats
-        if shards > 1 {
-            result = TrainingStats.weighted(results.map { $0!.stats }, weights)
+        // This process's parts, each weighted by its share of the whole batch.
+        if mine.count > 1 {
+            result = TrainingStats.weighted(results.map { $0!.stats }, myWeights)
             let others = results.dropFirst().map { $0!.gradients }
-            results = []  // so the first shard's buffers are combined into without a copy
+            results = []  // so the first part's buffers are combined into without a copy
             for k in gradients.indices {
-                for (shard, part) in others.enumerated() {
-                    gradients[k].scaleAndAdd(shard == 0 ? weights[0] : 1, part[k], scaledBy: weights[shard + 1])
+                for (index, part) in others.enumerated() {
+                    gradients[k].scaleAndAdd(index == 0 ? myWeights[0] : 1, part[k], scaledBy: myWeights[index + 1])
                 }
             }
         }
+        if group.size > 1 {
+            let scale = mine.count > 1 ? 1 : myWeights[0]
+            if mine.count == 1 { result = TrainingStats.weighted([result], [scale]) }
+            result = GradientExchange.allReduce(&gradients, stats: result, scale: scale, shared: &shared, over: group)
+        }
         result.gradientNorm = optimizer.update(model, gradients: gradients)
         return result
+    }
+
+    /// `step` alone: nothing of the caller's to share.
+    public mutating func step(_ windows: Tensor, guesses: Tensor? = nil) -> TrainingStats {
+        var none: [Float] = []
+        return step(windows, guesses: guesses, shared: &none)
     }
 }

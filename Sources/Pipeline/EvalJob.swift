@@ -19,9 +19,13 @@ public struct EvalRequest {
     public var tolerance: Float?
     /// Stop at the first clip that fails instead of recording it and going on.
     public var failFast = false
-    /// Evaluate only clips whose position in the sorted list is `index` modulo `count`: one worker
-    /// of `eval --jobs`. The other workers' clips are left alone, not recorded.
+    /// Evaluate only clips whose position in the sorted list is `index` modulo `count` (`--shard`):
+    /// one of several evaluations, on other machines perhaps, that `eval merge` puts together.
+    /// Every n-th clip rather than a block, so that folders of long and short clips spread evenly.
     public var shard: (index: Int, count: Int)?
+    /// Of the shard's clips, evaluate only those whose position among them is `index` modulo
+    /// `count`: one worker of `eval --jobs`. The other workers' clips are left alone, not recorded.
+    public var worker: (index: Int, count: Int)?
 
     public init(inputs: [String], output: URL) {
         self.inputs = inputs
@@ -177,16 +181,17 @@ public struct EvalJob {
         let clips = try ClipFinder.clips(in: request.inputs)
         guard !clips.isEmpty else { throw TrainingError.noClips("no video files found in \(request.inputs.joined(separator: ", "))") }
         let baselineFingerprint = request.baseline?.fingerprint
-        var survey = EvalSurvey(clipCount: clips.count)
-        for (index, clip) in clips.enumerated() {
-            if let shard = request.shard, index % shard.count != shard.index { continue }
+        let mine = clips.enumerated().filter { index, _ in request.shard.map { index % $0.count == $0.index } ?? true }
+        var survey = EvalSurvey(clipCount: mine.count, totalClipCount: clips.count)
+        for (position, (index, clip)) in mine.enumerated() {
+            if let worker = request.worker, position % worker.count != worker.index { continue }
             let key = EvalRecordKey(clip: clip, request: request, model: model, modelFingerprint: modelFingerprint,
                                     baselineFingerprint: baselineFingerprint)
             let record = Self.record(of: clip, output: request.output)
             let stored = (try? Data(contentsOf: record)).flatMap { try? JSONDecoder().decode(ClipEvaluation.self, from: $0) }
             let reusable = stored.flatMap { $0.isReusable(for: key) ? $0 : nil }
             if stored != nil && reusable == nil { survey.outdated += 1 }
-            survey.entries.append(.init(index: index, clip: clip, record: record, key: key, reusable: reusable))
+            survey.entries.append(.init(index: index, position: position, clip: clip, record: record, key: key, reusable: reusable))
         }
         return survey
     }
@@ -201,7 +206,7 @@ public struct EvalJob {
         for entry in survey.entries {
             if let done = entry.reusable {
                 results.append(done)
-                progress(entry.index + 1, survey.clipCount, done, true)
+                progress(entry.position + 1, survey.clipCount, done, true)
                 continue
             }
             var result: ClipEvaluation
@@ -214,7 +219,7 @@ public struct EvalJob {
             result.key = entry.key
             try AtomicFile.write(try JSONEncoder().encode(result), to: entry.record)
             results.append(result)
-            progress(entry.index + 1, survey.clipCount, result, false)
+            progress(entry.position + 1, survey.clipCount, result, false)
         }
         return results
     }

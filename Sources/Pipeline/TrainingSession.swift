@@ -41,6 +41,11 @@ public struct TrainingPlan: Sendable {
     public var options = TrainingOptions()
     /// Validate and save every this many steps (at least 1).
     public var validateEvery = 100
+    /// Parts of this process's share of each batch trained side by side, one core each (see
+    /// `Trainer.step`); 1 trains it on one core.
+    public var threads = 2
+    /// The processes each batch is spread over (`mpirun -np N`): rank 0 validates and saves.
+    public var group = ProcessGroup.single
     /// Initial thinking step size α.
     public var initialStepSize: Float = 1
     /// Learning-rate factor for α relative to the weights.
@@ -67,6 +72,10 @@ public struct TrainingPlan: Sendable {
         if let minutes, !(minutes > 0 && minutes.isFinite) { return "minutes must be a positive number" }
         if steps == nil && minutes == nil { return "say how long to train with --steps or --minutes" }
         if batch < 1 || batch > 4096 { return "batch must be between 1 and 4096, got \(batch)" }
+        if threads < 1 || threads > 64 { return "--threads must be between 1 and 64, got \(threads)" }
+        if group.size > 1 && batch < group.size * threads {
+            return "--batch \(batch) is smaller than the \(group.size) processes × \(threads) threads it is cut over: give at least \(group.size * threads)"
+        }
         if !(learningRate > 0 && learningRate < 1) { return "learning rate must be in (0, 1), got \(learningRate)" }
         if workingSize < patchSize || workingSize > 4096 || workingSize % patchSize != 0 {
             return "working size \(workingSize) must be a multiple of the patch size \(patchSize) up to 4096"
@@ -172,6 +181,7 @@ public struct TrainingSession {
             if let asked = plan.size, let stored = file.network.config.size, asked != stored {
                 throw TrainingError.resumeMismatch("\(checkpoint.path) holds a \(stored) model, not \(asked): resume without --size, or with --size \(stored)")
             }
+            try checkSameProcesses(file, at: checkpoint)
             resumed = file
             events(.message("resuming from \(checkpoint.path) (step \(file.notes["steps"] ?? "0"))"))
         }
@@ -270,15 +280,19 @@ public struct TrainingSession {
            let mse = saved.notes["validation_mse"].flatMap(Float.init), let steps = saved.notes["steps"].flatMap(Int.init) {
             kept = (steps, OneStepEvaluation.Errors(model: mse, copyLast: .nan, linear: .nan, energy: nil))
         }
-        var speed = 0.0
+        var speed = 0.0, lastSeconds = 0.0
         var interrupted = false
 
         func save(_ network: ModelFile.Network, training: TrainingState?) throws {
+            guard plan.group.rank == 0 else { return }  // the others hold the same weights
             var notes = ["steps": String(state.step), "seed": String(plan.seed), "seconds": String(format: "%.0f", Date().timeIntervalSince(began)),
                          "codec_psnr_db": String(format: "%.2f", codecPSNR)]
             // The recipe travels with the weights, so a model file says how it was made.
             notes["batch"] = String(plan.batch)
             notes["learning_rate"] = String(plan.learningRate)
+            // How the batches were cut: an exact resume needs the same (`checkSameProcesses`).
+            notes["processes"] = String(plan.group.size)
+            notes["threads"] = String(plan.threads)
             if let options = try? JSONEncoder().encode(plan.options) { notes["training_options"] = String(decoding: options, as: UTF8.self) }
             if let lastValidation {
                 notes["validation_mse"] = String(lastValidation.model)
@@ -301,7 +315,7 @@ public struct TrainingSession {
         }
 
         func validate(_ network: ModelFile.Network) {
-            guard let validation else { return }
+            guard let validation, plan.group.rank == 0 else { return }
             let errors = OneStepEvaluation.errors(network, windows: validation.windows, guesses: validation.guesses,
                                                   thinkingSteps: plan.options.thinkingSteps)
             lastValidation = errors
@@ -316,18 +330,36 @@ public struct TrainingSession {
         // Both kinds share the loop; only the trainer's model type differs.
         func train<M: TrainableModel>(_ trainer: inout Trainer<M>, wrap: (M) -> ModelFile.Network) throws {
             if let saved = state.training, let stream = SeededGenerator(stateWords: saved.trainerState) { trainer.generator = stream }
+            trainer.shards = plan.threads
+            trainer.serial = plan.threads == 1
+            trainer.group = plan.group
+            let processes = plan.group.size
             while state.step < totalSteps {
-                if shouldStop() { interrupted = true; break }
+                // Alone, a stop request ends the run before the next step. Spread over processes,
+                // each one's request and clock travel with the step's gradients, and every process
+                // stops, and re-plans a run by time, on their sum, so all take the same steps.
+                if processes == 1 && shouldStop() { interrupted = true; break }
                 let stepBegan = Date()
                 let batch = training.batch(plan.batch, using: &generator)
-                lastStats = trainer.step(batch.windows, guesses: batch.guesses)
+                var shared: [Float] = processes == 1 ? [] : [shouldStop() ? 1 : 0, Float(lastSeconds), Float(Date().timeIntervalSince(trainingStart))]
+                lastStats = trainer.step(batch.windows, guesses: batch.guesses, shared: &shared)
                 guard lastStats.loss.isFinite else {
                     throw TrainingError.invalidPlan("training diverged at step \(state.step) (loss \(lastStats.loss)); try a lower --lr")
                 }
                 state.step += 1
                 let seconds = Date().timeIntervalSince(stepBegan)
-                speed = speed == 0 ? seconds : 0.9 * speed + 0.1 * seconds
-                let elapsed = Date().timeIntervalSince(trainingStart)
+                var elapsed = Date().timeIntervalSince(trainingStart)
+                if processes == 1 {
+                    speed = speed == 0 ? seconds : 0.9 * speed + 0.1 * seconds
+                } else {
+                    // From the processes' means only (their last step's time and this one's start),
+                    // so that every process estimates the same.
+                    if shared[0] > 0 { interrupted = true }
+                    let last = Double(shared[1]) / Double(processes)
+                    speed = speed == 0 ? last : 0.9 * speed + 0.1 * last
+                    elapsed = Double(shared[2]) / Double(processes) + speed
+                }
+                lastSeconds = seconds
                 if plan.steps == nil, let minutes = plan.minutes {
                     // Training by time: re-estimate the step budget from the speed so far, so the
                     // cosine schedule ends when the time does.
@@ -338,11 +370,12 @@ public struct TrainingSession {
                 }
                 events(.progress(TrainingProgress(step: state.step, totalSteps: totalSteps, elapsed: elapsed,
                                                   secondsLeft: Double(totalSteps - state.step) * speed,
-                                                  samplesPerSecond: Double(plan.batch) / max(speed, 1e-9), stats: lastStats)))
+                                                  samplesPerSecond: Double(plan.batch) / max(speed > 0 ? speed : seconds, 1e-9), stats: lastStats)))
                 if state.step % plan.validateEvery == 0 {
                     validate(wrap(trainer.model))
                     try save(wrap(trainer.model), training: snapshot(trainer))
                 }
+                if interrupted { break }
             }
             state.network = wrap(trainer.model)
             state.training = snapshot(trainer)
@@ -365,6 +398,19 @@ public struct TrainingSession {
         summary.keptStep = kept?.step ?? state.step
         summary.keptValidation = kept?.errors
         return summary
+    }
+
+    /// Refuses to resume `file` over other processes or threads than it was trained with: the
+    /// cut of each batch into parts, and so every part's random stream, depends on them.
+    func checkSameProcesses(_ file: ModelFile, at checkpoint: URL) throws {
+        guard file.training != nil else { return }  // no optimiser state: a fresh start from the weights
+        // A checkpoint from before these notes was trained by one process with two halves.
+        let processes = Int(file.notes["processes"] ?? "1") ?? 1, threads = Int(file.notes["threads"] ?? "2") ?? 2
+        guard processes == plan.group.size && threads == plan.threads else {
+            let launch = processes == 1 ? "ebtvid train" : "mpirun -np \(processes) ebtvid train"
+            throw TrainingError.resumeMismatch("\(checkpoint.relativePath) was trained by \(processes) process(es) × \(threads) thread(s), "
+                                               + "not \(plan.group.size) × \(plan.threads): resume it exactly with `\(launch) ... --threads \(threads) --resume`")
+        }
     }
 
     /// Training and held-out clips: `--val` when given, else every tenth clip (at least one when

@@ -6,8 +6,11 @@ import Foundation
 /// Why: a training step that splits each product and each elementwise op over both cores spends
 /// much of its time handing work over; two half-batches, each alone on a core, hand nothing over
 /// (`make bench` measures the gain as `ebt_train_data_parallel_speedup`).
-public func dataParallel(_ count: Int, _ body: (Int) -> Void) {
-    guard count > 1 else { body(0); return }
+///
+/// `serial` keeps a single job on one core as well (a process that is one of several sharing a
+/// machine's cores, `train --threads 1`); without it one job runs with every op split over the cores.
+public func dataParallel(_ count: Int, serial: Bool = false, _ body: (Int) -> Void) {
+    guard count > 1 || serial else { body(0); return }
     Kernels.serial = true
     defer { Kernels.serial = false }
     DispatchQueue.concurrentPerform(iterations: count, execute: body)

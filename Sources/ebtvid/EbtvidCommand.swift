@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `ebtvid` command line: each subcommand lives in its own file.
 @main
@@ -21,13 +22,21 @@ struct EbtvidCommand: ParsableCommand {
     /// instead of ArgumentParser's multi-line usage dump or a Swift crash trace.
     static func main() {
         TerminationCleanup.install()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `eval` takes clips as arguments, among which ArgumentParser would read `merge` too.
+        if arguments.starts(with: ["eval", "merge"]) { run(EvalMergeCommand.self, Array(arguments.dropFirst(2))) }
+        run(Self.self, arguments)
+    }
+
+    private static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]) -> Never {
         do {
-            var command = try parseAsRoot()
+            var command = try type.parseAsRoot(arguments)
             try command.run()
+            Foundation.exit(0)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }  // --help and friends print and exit 0
-            Diagnostics.fail(error, message: message(for: error), code: code.rawValue)
+            let code = type.exitCode(for: error)
+            if code == .success { type.exit(withError: error) }  // --help and friends print and exit 0
+            Diagnostics.fail(error, message: type.message(for: error), code: code.rawValue)
         }
     }
 }

@@ -9,7 +9,7 @@ import Pipeline
 /// pass afterwards finds every finished clip done and evaluates only what a worker left undone.
 struct EvalWorkers {
     let count: Int
-    /// The worker's arguments after `eval` (its shard is appended).
+    /// The worker's arguments after `eval` (its `--worker` is appended).
     let arguments: [String]
     /// The records the workers are to write, and how many others an earlier run left that hold.
     let pendingRecords: [URL]
@@ -27,7 +27,7 @@ struct EvalWorkers {
         let workers = try (0..<count).map { index -> Process in
             let process = Process()
             process.executableURL = executable
-            process.arguments = ["eval"] + arguments + ["--shard", "\(index)/\(count)"]
+            process.arguments = ["eval"] + arguments + ["--worker", "\(index)/\(count)"]
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

@@ -32,6 +32,11 @@ enum TerminationCleanup {
         sources[signalNumber] = source
     }
 
+    /// Gives `signalNumber` back to the caller, who handles it another way (`Interruption`).
+    static func release(_ signalNumber: Int32) {
+        sources.removeValue(forKey: signalNumber)?.cancel()
+    }
+
     /// Removes the partials, then dies of `signalNumber` as if no handler had been installed.
     static func end(by signalNumber: Int32) -> Never {
         PartialFiles.removeAll()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EBT
+import FileSystem
 import Foundation
 import Pipeline
 
@@ -11,7 +12,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Fits the patch codec on the training clips, embeds every clip once, and trains with \
             AdamW, validating on held-out clips (--val, or every tenth clip) and saving the model \
-            atomically after each validation. Ctrl-C stops cleanly with the model saved.
+            atomically after each validation. Ctrl-C stops cleanly with the model saved. \
+            Under `mpirun -np N` (or Slurm's srun), the N processes each train on their part of \
+            every batch and add their gradients with MPI; process 0 validates and saves.
             """)
 
     @Argument(help: "Clips or folders to train on.")
@@ -89,9 +92,20 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Validate and save every this many steps.")
     var validateEvery = 100
 
+    @Option(help: "Also write every step's losses, gradient norm and times as CSV to this file (at the end of the run).")
+    var log: String?
+
+    @Option(parsing: .unconditional, help: "Parts of each batch (of this process's share, under mpirun) trained side by side, one core each.")
+    var threads = 2
+
     /// Every flag value is checked here, once, by the plan they make: a bad one is a usage error.
     func validate() throws {
-        if let problem = OutputPath.problem(out) ?? plan.problem ?? plan.resumeProblem { throw ValidationError(problem) }
+        var plan = self.plan
+        // The batch must cover the processes mpirun started; the group itself is made in `run`.
+        if MPIProcesses.compiledIn, let count = MPIProcesses.launched, count > 1 { plan.group = ProcessGroup(rank: 0, size: count) { _ in } }
+        if let problem = OutputPath.problem(out) ?? log.flatMap({ OutputPath.problem($0, flag: "--log") }) ?? plan.problem ?? plan.resumeProblem {
+            throw ValidationError(problem)
+        }
     }
 
     /// What the flags ask for.
@@ -120,17 +134,42 @@ struct TrainCommand: ParsableCommand {
         plan.validateEvery = validateEvery
         plan.initialStepSize = alpha
         plan.stepSizeLearningRate = alphaLr
+        plan.threads = threads
         return plan
     }
 
     func run() throws {
-        let plan = self.plan
+        var plan = self.plan
+        plan.group = try MPIProcesses.group()
+        if plan.group.size > 1 { Interruption.installForProcessGroup() } else { Interruption.install() }
+        do {
+            try train(plan)
+        } catch where plan.group.size > 1 {
+            // The others would wait for this process in the next all-reduce: end them all.
+            Diagnostics.report(plan.group.rank == 0 ? error : TrainCommandError("process \(plan.group.rank) of \(plan.group.size): \(error)"))
+            MPIProcesses.abort(1)
+        }
+        MPIProcesses.finish()
+    }
+
+    private func train(_ plan: TrainingPlan) throws {
         try OutputPath.checkWritable(plan.output)
+        // Every process trains alike; only the first one talks.
+        let talks = plan.group.rank == 0
+        var exchange = (seconds: 0.0, steps: 0), lastProgress: TrainingProgress?, firstStep: Int?
+        var logLines = [TrainingLog.header]
 
         let session = try TrainingSession(plan: plan)
-        Interruption.install()
         let progress = ProgressLine()
         let summary = try session.run(events: { event in
+            if case .progress(let p) = event {
+                exchange.seconds += p.stats.allReduceSeconds
+                exchange.steps += 1
+                if firstStep == nil { firstStep = p.step - 1 }
+                lastProgress = p
+                if log != nil { logLines.append(TrainingLog.line(p)) }
+            }
+            guard talks else { return }
             switch event {
             case .message(let text): progress.message(text)
             case .warning(let text): progress.message("warning: \(text)")
@@ -151,6 +190,18 @@ struct TrainCommand: ParsableCommand {
             }
         }, shouldStop: { Interruption.requested })
         progress.finish()
+        guard talks else { return }
+        if let log { try AtomicFile.write(Data(logLines.joined().utf8), to: URL(fileURLWithPath: log)) }
+        if let p = lastProgress, let firstStep, p.step > firstStep {
+            let steps = Double(p.step - firstStep), perStep = p.elapsed / steps
+            var line = String(format: "speed: %.2f samples/s over %d steps (%.1f ms a step, validation included), %d process(es) × %d thread(s)",
+                              Double(plan.batch) * steps / p.elapsed, p.step - firstStep, 1000 * perStep, plan.group.size, plan.threads)
+            if plan.group.size > 1 {
+                line += String(format: "; all-reduce %.2f ms a step, %.1f%% of the step", 1000 * exchange.seconds / Double(exchange.steps),
+                               100 * exchange.seconds / Double(exchange.steps) / perStep)
+            }
+            print(line)
+        }
         var last = "trained \(summary.steps) steps in \(ProgressLine.duration(summary.seconds)); \(out) holds step \(summary.keptStep)"
         if let kept = summary.keptValidation, summary.keptStep != summary.steps {
             last += String(format: " (best validation, mse %.5g)", kept.model)

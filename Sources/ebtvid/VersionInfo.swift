@@ -12,8 +12,8 @@ enum VersionInfo {
         ((VersionInfo.self as Any) as? BakedRevision.Type)?.bakedRevision ?? "unknown"
     }
 
-    /// Two lines: the version and revision, then the default model (or why there is none, which
-    /// is not an error here: the version is still known).
+    /// Three lines: the version and revision, the default model (or why there is none, which
+    /// is not an error here: the version is still known), and whether training can use MPI.
     static var lines: [String] {
         var lines = ["ebtvid \(number) (git \(revision))"]
         do {
@@ -27,6 +27,7 @@ enum VersionInfo {
         } catch {
             lines.append("default model: none (\(error))")
         }
+        lines.append(MPIProcesses.compiledIn ? "MPI: built with Open MPI (mpirun -np N ebtvid train)" : "MPI: not built in (make setup-mpi, then build again)")
         return lines
     }
 }

@@ -9,14 +9,15 @@ final class VersionTests: XCTestCase {
         let result = try EbtvidProcess.run(["--version"], environment: [DefaultModel.environmentVariable: ""])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 2, "\(lines)")
+        XCTAssertEqual(lines.count, 3, "\(lines)")
         // The binary carries whatever revision the generated file held when it was built.
         let generated = try? String(contentsOf: repositoryRoot.appendingPathComponent("Sources/ebtvid/GitRevision.generated.swift"), encoding: .utf8)
         let baked = generated.flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) } ?? "unknown"
         XCTAssertEqual(lines.first, "ebtvid 0.1.0 (git \(baked))")
-        let model = try XCTUnwrap(lines.last)
+        let model = lines[1]
         XCTAssertTrue(model.hasPrefix("default model: default-model.safetensors (EBT, width 64, 2 layers, 120,275 parameters, context 4, "), model)
         XCTAssertTrue(model.contains("calibrated) at /") && model.hasSuffix("ebtvid_DefaultModel.resources/default-model.safetensors"), model)
+        XCTAssertTrue(lines[2].hasPrefix("MPI: "), lines[2])
     }
 
     func testVersionWithoutADefaultModelSaysSoAndSucceeds() throws {
@@ -24,7 +25,7 @@ final class VersionTests: XCTestCase {
         let result = try EbtvidProcess.run(["--version"], environment: [DefaultModel.environmentVariable: missing])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.last, "default model: none (no default model found at \(missing); pass --model)")
+        XCTAssertEqual(lines.dropFirst().first, "default model: none (no default model found at \(missing); pass --model)")
     }
 
     /// `make revision` writes the checkout's HEAD into the file the build compiles, and outside a
