@@ -15,7 +15,8 @@ struct OverlayCommand: ParsableCommand {
             surprise score (its energy above the energy of the model's own prediction) as a gauge, \
             its running sparkline, and a red frame and marker where that score is an outlier. \
             Beside the video, FILE.csv and FILE.json hold each frame's energy, surprise score and \
-            whether it is an outlier, and the outlier list.
+            whether it is an outlier, and the outlier list. The three files appear together, \
+            replacing an earlier run's only when all are written.
             """)
 
     @Argument(help: "The clip.")
