@@ -22,6 +22,8 @@ public struct EvalRequest {
     /// Evaluate only clips whose position in the sorted list is `index` modulo `count`: one worker
     /// of `eval --jobs`. The other workers' clips are left alone, not recorded.
     public var shard: (index: Int, count: Int)?
+    /// Read clips as stored, not turned upright by their display matrix (`ReadOptions.keepOrientation`).
+    public var keepOrientation = false
 
     public init(inputs: [String], output: URL) {
         self.inputs = inputs
@@ -235,10 +237,10 @@ public struct EvalJob {
     static func sidecar(of clip: URL) -> URL { clip.deletingPathExtension().appendingPathExtension("json") }
 
     func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
-        let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid
+        let codec = try WorkingFrames.codec(for: clip, model: model, keepOrientation: request.keepOrientation), grid = codec.grid
         let context = request.context ?? model.network.config.context
         let steps = request.thinkingSteps ?? model.network.config.thinkingSteps
-        let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000)
+        let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000, keepOrientation: request.keepOrientation)
         let count = pixels.frames, e = codec.embeddingSize, frameBytes = grid.frameByteCount
         guard count > context else { throw PredictError.invalid("\(clip.relativePath): \(count) frames, evaluation needs more than the context of \(context)") }
         let embeddings = codec.encode(rgb: pixels.rgb, frameCount: count)
@@ -276,7 +278,7 @@ public struct EvalJob {
         // so every embedding MSE is measured in the same space.
         var predictors = [(name: "model", predictor: PixelPredictor(network: model.network, codec: codec), embeddings: embeddings)]
         if let baseline = request.baseline {
-            let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline)
+            let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline, keepOrientation: request.keepOrientation)
             guard baselineCodec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baselineCodec.grid.frameWidth)x\(baselineCodec.grid.frameHeight), patches of \(baselineCodec.grid.patchSize))") }
             let own = baselineCodec == codec ? embeddings : baselineCodec.encode(rgb: pixels.rgb, frameCount: count)
             predictors.append(("baseline", PixelPredictor(network: baseline.network, codec: baselineCodec), own))

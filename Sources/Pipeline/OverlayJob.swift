@@ -13,6 +13,8 @@ public struct OverlayRequest {
     public var context: Int?
     /// Width and height of the picture in the output video.
     public var size = 256
+    /// Read the clip as stored, not turned upright by its display matrix (`ReadOptions.keepOrientation`).
+    public var keepOrientation = false
 
     public init(clip: URL, output: URL) {
         self.clip = clip
@@ -68,7 +70,7 @@ public struct OverlayJob {
     public func run(_ request: OverlayRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> OverlayResult {
         if let problem = request.problem { throw PredictError.invalid(problem) }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
-        let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
+        let codec = try WorkingFrames.codec(for: request.clip, model: model, keepOrientation: request.keepOrientation), grid = codec.grid
         let context = request.context ?? model.network.config.context
         // The video and its scores are one output: written aside and moved into place together,
         // and made first, so that an --out that cannot be written fails before the work.
@@ -78,7 +80,8 @@ public struct OverlayJob {
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
         let usesGuesses = model.network.config.start == .motion
-        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true)
+        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true,
+                                         keepOrientation: request.keepOrientation)
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
         // Each patch's surprise on the heat's scale: its excess read as PSNR, placed on `PSNRHeat`.
@@ -126,7 +129,7 @@ public struct OverlayJob {
         let (width, height) = Self.displaySize(longSide: request.size, grid: grid)
         let strip = OverlayStrip(width: width), ts = strip.textScale
         try outputs.writing {
-            let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height))
+            let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height, keepOrientation: request.keepOrientation))
             let writer = try VideoWriter(url: outputs.file(request.output), width: width, height: height + strip.height,
                                          fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
             var frame = RGBFrame(width: width, height: height)

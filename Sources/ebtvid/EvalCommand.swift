@@ -48,6 +48,8 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Stop at the first clip that fails (exit 1) instead of recording it and going on.")
     var failFast = false
 
+    @OptionGroup var orientation: OrientationOption
+
     @Option(parsing: .unconditional, help: "Clips evaluated at once, each by its own worker process.")
     var jobs = 1
 
@@ -77,6 +79,7 @@ struct EvalCommand: ParsableCommand {
         request.samples = samples
         request.tolerance = adaptive
         request.failFast = failFast
+        request.keepOrientation = orientation.keepOrientation
         request.shard = shard.flatMap(parsedShard)
         return request
     }
@@ -105,6 +108,7 @@ struct EvalCommand: ParsableCommand {
             if samples > 1 { arguments += ["--samples", String(samples)] }
             if let adaptive { arguments += ["--adaptive", String(adaptive)] }
             if failFast { arguments.append("--fail-fast") }
+            if orientation.keepOrientation { arguments.append("--keep-orientation") }
             let workers = EvalWorkers(count: min(jobs, max(survey.pendingRecords.count, 1)), arguments: arguments,
                                       pendingRecords: survey.pendingRecords, reused: survey.reused)
             try workers.run { done in

@@ -34,6 +34,8 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: "Output video (.mp4); its per-frame scores go beside it with .csv and .json.")
     var out = "outputs/overlay.mp4"
 
+    @OptionGroup var orientation: OrientationOption
+
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
     func validate() throws {
         if let problem = request.problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
@@ -44,6 +46,7 @@ struct OverlayCommand: ParsableCommand {
         var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out))
         request.context = context
         request.size = size
+        request.keepOrientation = orientation.keepOrientation
         return request
     }
 
