@@ -52,7 +52,7 @@ private func overlayModel(for clip: URL) throws -> ModelFile {
 
 /// Without the ffmpeg CLI: a 720p clip written by our own encoder, squares moving over a
 /// gradient, made once.
-private func writtenClip(_ url: URL, frames: Int) throws -> URL {
+func writtenClip(_ url: URL, frames: Int) throws -> URL {
     if FileManager.default.fileExists(atPath: url.path) { return url }
     let (width, height) = (1280, 720)
     let partial = url.deletingPathExtension().appendingPathExtension("partial.mp4")

@@ -9,6 +9,7 @@ let groups: [(name: String, run: () throws -> Void)] = [
     ("tensors", runTensorBenchmarks),
     ("model", runModelBenchmarks),
     ("overlay", runOverlayBenchmarks),
+    ("eval", runEvalBenchmarks),
 ]
 /// Parts of a group, run only when named: `predict` is the model group's prediction figures.
 let parts: [(name: String, run: () throws -> Void)] = [

@@ -85,6 +85,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        MallocArenas.useOne()
         if shard != nil { EvalWorkers.followParent() }
         let began = Date()
         let (modelFile, modelPath) = try model.load()
