@@ -6,9 +6,11 @@ import Foundation
 /// clip of 960 frames over the same on its first 120 (the decode group's testsrc2 clips, made
 /// once with the ffmpeg CLI, or squares moving over a gradient written by our own encoder when
 /// there is no ffmpeg), each measured in its own child process into a fresh output folder, so no
-/// record is reused (target ≤ 1.2: eval streams the clip, its memory must not grow with it). The
-/// peak is one chunk's thinking, whose bands may or may not run at the same moment on a busy
-/// machine, so each length takes the largest of three runs, as the decode group does.
+/// record is reused (target ≤ 1.2: eval streams the clip, its memory must not grow with it); the
+/// largest of three runs each, as the decode group does. The child is pinned to one core
+/// (`taskset`, when there is one): on two cores the peak is one batch's thinking, whose two bands'
+/// memory may or may not be held at the same moment, which moves a run's peak more than the
+/// clip's length does and would hide what grows with it.
 /// `ebtvid-bench eval` runs this group alone.
 func runEvalBenchmarks() throws {
     let ebtvid = try siblingExecutable("ebtvid")
@@ -25,7 +27,8 @@ func runEvalBenchmarks() throws {
         let out = cache.appendingPathComponent("eval-\(ProcessInfo.processInfo.processIdentifier)-\(clip.deletingPathExtension().lastPathComponent)")
         try? FileManager.default.removeItem(at: out)
         defer { try? FileManager.default.removeItem(at: out) }
-        return try measure([ebtvid.path, "eval", clip.path, "--out", out.path], quiet: true).peakKilobytes
+        let pinned = (try? findOnPath("taskset")).map { [$0.path, "-c", "0"] } ?? []
+        return try measure(pinned + [ebtvid.path, "eval", clip.path, "--out", out.path], quiet: true).peakKilobytes
     }
     let shortRSS = try (0..<3).map { _ in try peakKilobytes(short) }.max()!
     let longRSS = try (0..<3).map { _ in try peakKilobytes(long) }.max()!
