@@ -58,12 +58,14 @@ func benchClip(_ url: URL, frames: Int, ffmpeg: URL) throws -> URL {
     return url
 }
 
-/// Wall time, exit status and peak resident memory of one child process, stdout to /dev/null.
-private func measure(_ arguments: [String]) throws -> (seconds: Double, peakKilobytes: Int, status: Int32) {
+/// Wall time, exit status and peak resident memory of one child process, stdout to /dev/null
+/// (and stderr too when `quiet`, for a command's progress lines).
+func measure(_ arguments: [String], quiet: Bool = false) throws -> (seconds: Double, peakKilobytes: Int, status: Int32) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+    if quiet { posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0) }
     let argv = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
@@ -87,7 +89,7 @@ private func median(_ values: [Double]) -> Double {
 }
 
 /// The benchmark binary sits next to the other products of the same build.
-private func siblingExecutable(_ name: String) throws -> URL {
+func siblingExecutable(_ name: String) throws -> URL {
     let url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent(name)
     guard FileManager.default.isExecutableFile(atPath: url.path) else {

@@ -26,7 +26,8 @@ func runOverlayBenchmarks() throws {
     }
     let model = try overlayModel(for: clip)
     let output = cache.appendingPathComponent("overlay-\(ProcessInfo.processInfo.processIdentifier).mp4")
-    defer { try? FileManager.default.removeItem(at: output) }
+    let scores = OverlayScores.files(besides: output)
+    defer { for file in [output, scores.csv, scores.json] { try? FileManager.default.removeItem(at: file) } }
     let begin = DispatchTime.now().uptimeNanoseconds
     let result = try OverlayJob(model: model).run(OverlayRequest(clip: clip, output: output))
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
@@ -52,7 +53,7 @@ private func overlayModel(for clip: URL) throws -> ModelFile {
 
 /// Without the ffmpeg CLI: a 720p clip written by our own encoder, squares moving over a
 /// gradient, made once.
-private func writtenClip(_ url: URL, frames: Int) throws -> URL {
+func writtenClip(_ url: URL, frames: Int) throws -> URL {
     if FileManager.default.fileExists(atPath: url.path) { return url }
     let (width, height) = (1280, 720)
     let partial = url.deletingPathExtension().appendingPathExtension("partial.mp4")

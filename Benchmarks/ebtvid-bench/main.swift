@@ -10,6 +10,7 @@ let groups: [(name: String, run: () throws -> Void)] = [
     ("model", runModelBenchmarks),
     ("overlay", runOverlayBenchmarks),
     ("mpi", runMPIBenchmarks),
+    ("eval", runEvalBenchmarks),
 ]
 /// Parts of a group, run only when named: `predict` is the model group's prediction figures.
 let parts: [(name: String, run: () throws -> Void)] = [

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <malloc.h>
 
 /* prctl is variadic, which Swift does not import: asks the kernel to send `signal` to this
    process when the thread that started it ends (PR_SET_PDEATHSIG). Returns 0 on success. */
@@ -24,4 +25,7 @@ static inline int ebt_catch_signal(int signal) {
 }
 
 static inline int ebt_signal_seen(void) { return ebt_signals_seen; }
+/* glibc's malloc arenas, one per thread by default: limits them to `count` (M_ARENA_MAX).
+   Returns 1 on success. */
+static inline int ebt_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
 #endif

@@ -49,14 +49,7 @@ public final class AtomicDirectory {
     /// Runs `body`, which writes into the folder, so that its errors name the paths the files
     /// will have rather than the hidden temporary folder's.
     public func writing<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch {
-            let hidden = temporaryURL.relativePath, shown = url.relativePath
-            if var error = FileSystemError(error) {
-                error.path = error.path.replacingOccurrences(of: hidden, with: shown)
-                throw error
-            }
-            throw RelocatedError(description: "\(error)".replacingOccurrences(of: hidden, with: shown))
-        }
+        try RelocatedError.retelling(hidden: temporaryURL.relativePath, as: url.relativePath, body)
     }
 
     /// Moves the finished folder into place. An older folder there is set aside first and
@@ -91,10 +84,4 @@ public final class AtomicDirectory {
         try? FileManager.default.removeItem(at: temporaryURL)
         PartialFiles.forget(temporaryURL)
     }
-}
-
-/// An error raised while writing into a temporary folder, retold with the final paths.
-struct RelocatedError: Error, CustomStringConvertible, LocalizedError {
-    let description: String
-    var errorDescription: String? { description }
 }

@@ -13,13 +13,10 @@ public final class AtomicFile {
     private var committed = false
 
     /// Creates the temporary file; throws `FileSystemError` when the directory is missing or not
-    /// writable, or the destination is not a regular file: renaming over a directory fails, and
-    /// over a device or FIFO (`--out /dev/full`) would replace it with a plain file.
+    /// writable, or the destination is not a regular file (`FileKind.checkReplaceable`).
     public init(url: URL) throws {
         let path = url.relativePath
-        if let kind = try FileKind.at(path, action: .write), !kind.isRegular {
-            throw FileSystemError(path: path, action: .write, cause: kind == .directory ? "is a directory" : "is \(kind.noun), not a regular file")
-        }
+        try FileKind.checkReplaceable(path)
         let directory = url.deletingLastPathComponent()
         PartialFiles.removeStale(in: directory)
         let temporary = PartialFiles.temporaryURL(for: url)

@@ -31,6 +31,15 @@ public enum FileKind: Equatable, Sendable {
         }
     }
 
+    /// Throws unless `path` is free or a regular file, which an output may be renamed over:
+    /// renaming over a directory fails, and over a device or FIFO (`--out /dev/full`) would
+    /// replace it with a plain file.
+    public static func checkReplaceable(_ path: String) throws {
+        if let kind = try at(path, action: .write), !kind.isRegular {
+            throw FileSystemError(path: path, action: .write, cause: kind == .directory ? "is a directory" : "is \(kind.noun), not a regular file")
+        }
+    }
+
     public var isRegular: Bool {
         if case .regular = self { return true }
         return false

@@ -22,10 +22,10 @@ public struct EmbeddedClip {
     public var frameCount: Int { embeddings.count }
 
     public static func load(_ url: URL, codec: PatchCodec, stride: Int = 1, start: Int = 0, maxFrames: Int? = nil,
-                            withGuesses: Bool = false, withSceneCuts: Bool = false) throws -> EmbeddedClip {
+                            withGuesses: Bool = false, withSceneCuts: Bool = false, keepOrientation: Bool = false) throws -> EmbeddedClip {
         let grid = codec.grid
-        let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
-                                                                     stride: stride, start: start, maxFrames: maxFrames))
+        let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight, stride: stride, start: start,
+                                                                     maxFrames: maxFrames, keepOrientation: keepOrientation))
         var embeddings: [[Float]] = [], guesses: [[Float]] = []
         var chunk: [UInt8] = [], guessChunk: [UInt8] = []
         let chunkFrames = 32

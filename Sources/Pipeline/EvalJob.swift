@@ -26,6 +26,8 @@ public struct EvalRequest {
     /// Of the shard's clips, evaluate only those whose position among them is `index` modulo
     /// `count`: one worker of `eval --jobs`. The other workers' clips are left alone, not recorded.
     public var worker: (index: Int, count: Int)?
+    /// Read clips as stored, not turned upright by their display matrix (`ReadOptions.keepOrientation`).
+    public var keepOrientation = false
 
     public init(inputs: [String], output: URL) {
         self.inputs = inputs
@@ -239,22 +241,47 @@ public struct EvalJob {
     /// The sidecar JSON of `clip`: NAME.json beside NAME.ext.
     static func sidecar(of clip: URL) -> URL { clip.deletingPathExtension().appendingPathExtension("json") }
 
+    /// Evaluates one clip, streamed through an `EvalFrameWindow`: a first pass counts its frames
+    /// (where the rollouts start depends on it), the second predicts chunk by chunk, holding only
+    /// the frames a chunk looks back at besides small per-frame figures. The per-patch values behind
+    /// the patch Spearman correlations are kept for every frame, since a rank correlation needs them all.
     func evaluate(_ clip: URL, request: EvalRequest) throws -> ClipEvaluation {
-        let codec = try WorkingFrames.codec(for: clip, model: model), grid = codec.grid
+        let codec = try WorkingFrames.codec(for: clip, model: model, keepOrientation: request.keepOrientation), grid = codec.grid
         let context = request.context ?? model.network.config.context
         let steps = request.thinkingSteps ?? model.network.config.thinkingSteps
-        let pixels = try FrameBatch.read(clip, grid: grid, maxFrames: 100_000)
-        let count = pixels.frames, e = codec.embeddingSize, frameBytes = grid.frameByteCount
+        let maxFrames = 100_000
+        let count = try EvalFrameWindow.frameCount(of: clip, grid: grid, maxFrames: maxFrames, keepOrientation: request.keepOrientation)
+        let e = codec.embeddingSize, frameBytes = grid.frameByteCount
         guard count > context else { throw PredictError.invalid("\(clip.relativePath): \(count) frames, evaluation needs more than the context of \(context)") }
-        let embeddings = codec.encode(rgb: pixels.rgb, frameCount: count)
-        func frame(_ t: Int) -> [UInt8] { Array(pixels.rgb[(t * frameBytes)..<((t + 1) * frameBytes)]) }
-        func embedding(_ t: Int) -> ArraySlice<Float> { embeddings[(t * e)..<((t + 1) * e)] }
-        var changes = SceneCuts()
-        for t in 0..<count { changes.add(frame(t)) }
+
+        // Each predictor reads the clip through its own codec. A baseline trained on other data
+        // has another codec: its predictions are decoded with it and re-encoded with the model's,
+        // so every embedding MSE is measured in the same space.
+        var codecs = [codec]
+        var predictors = [(name: "model", predictor: PixelPredictor(network: model.network, codec: codec), codecIndex: 0)]
+        if let baseline = request.baseline {
+            let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline, keepOrientation: request.keepOrientation)
+            guard baselineCodec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baselineCodec.grid.frameWidth)x\(baselineCodec.grid.frameHeight), patches of \(baselineCodec.grid.patchSize))") }
+            if baselineCodec != codec { codecs.append(baselineCodec) }
+            predictors.append(("baseline", PixelPredictor(network: baseline.network, codec: baselineCodec), codecs.count - 1))
+        }
+
+        // H-step rollouts from up to four evenly spaced starting points; their frames are kept
+        // aside as the window passes them.
+        let horizon = request.horizon
+        let starts = count - horizon < context ? [] : Array(stride(from: context, through: count - horizon, by: max(horizon, (count - horizon - context) / 4 + 1)).prefix(4))
+        var rolloutFrames = Set<Int>(), rolloutEmbeddings = Set<Int>()
+        for s in starts {
+            rolloutFrames.formUnion((s - context)..<(s + horizon))
+            rolloutFrames.insert(max(s - 2, 0))
+            rolloutEmbeddings.formUnion((s - context)..<s)
+        }
+        var window = try EvalFrameWindow(clip: clip, grid: grid, codecs: codecs, maxFrames: maxFrames, keepOrientation: request.keepOrientation,
+                                         keepFrames: rolloutFrames, keepEmbeddings: rolloutEmbeddings)
+        func frame(_ t: Int) -> [UInt8] { window.frame(t) }
+        func embedding(_ t: Int) -> ArraySlice<Float> { window.embedding(t)[...] }
 
         var result = ClipEvaluation(clip: clip.relativePath)
-        result.warnings = pixels.warnings
-        result.cutFrames = changes.cuts
         let scale = model.errorScale
         let targets = Array(context..<count)
         let surpriseFrames = Set(Self.surpriseFrames(of: clip))
@@ -272,30 +299,23 @@ public struct EvalJob {
             zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(a.count)
         }
 
-        var patchErrors: [Double] = [], patchEnergies: [Double] = [], patchSurprises: [Double] = [], patchShifts: [Double] = [], patchMotions: [Double] = []
+        // Energies are kept as the Floats they are, errors as the Doubles they are.
+        var patchErrors: [Double] = [], patchEnergies: [Float] = [], patchSurprises: [Float] = [], patchShifts: [Float] = [], patchMotions: [Double] = []
         // One-step predictions for every target frame, in chunks of windows run as one batch.
         let options = PredictionOptions(thinkingSteps: steps, samples: request.samples, tolerance: request.tolerance)
         var choiceHits = 0, alternatives = 0, choices = 0
-        // Each predictor reads the clip through its own codec. A baseline trained on other data
-        // has another codec: its predictions are decoded with it and re-encoded with the model's,
-        // so every embedding MSE is measured in the same space.
-        var predictors = [(name: "model", predictor: PixelPredictor(network: model.network, codec: codec), embeddings: embeddings)]
-        if let baseline = request.baseline {
-            let baselineCodec = try WorkingFrames.codec(for: clip, model: baseline)
-            guard baselineCodec.grid == grid else { throw PredictError.invalid("the baseline works on other frames than the model (\(baselineCodec.grid.frameWidth)x\(baselineCodec.grid.frameHeight), patches of \(baselineCodec.grid.patchSize))") }
-            let own = baselineCodec == codec ? embeddings : baselineCodec.encode(rgb: pixels.rgb, frameCount: count)
-            predictors.append(("baseline", PixelPredictor(network: baseline.network, codec: baselineCodec), own))
-        }
         for chunkStart in stride(from: 0, to: targets.count, by: 64) {
             let chunk = Array(targets[chunkStart..<min(chunkStart + 64, targets.count)])
+            try window.read(through: chunk[chunk.count - 1])
+            guard window.count > chunk[chunk.count - 1] else { throw Self.changedWhileRead(clip, frames: count, now: window.count) }
             // The motion baseline, made once: it is also the first guess of every predictor that starts from one.
             let motionFrames = chunk.map { t in MotionGuess.next(after: [frame(max(t - 2, 0)), frame(t - 1)], grid: grid)! }
-            for (name, predictor, ownEmbeddings) in predictors {
+            for (name, predictor, codecIndex) in predictors {
                 let ownCodec = predictor.codec, width = ownCodec.embeddingSize
                 var windows: [Float] = [], actual: [Float] = []
                 for t in chunk {
-                    windows += ownEmbeddings[((t - context) * width)..<(t * width)]
-                    actual += ownEmbeddings[(t * width)..<((t + 1) * width)]
+                    for j in (t - context)..<t { windows += window.embedding(j, codec: codecIndex) }
+                    actual += window.embedding(t, codec: codecIndex)
                 }
                 let (batch, decoded) = try predictor.predictNext(
                     contexts: Tensor(shape: [chunk.count, context, width], scalars: windows),
@@ -318,7 +338,7 @@ public struct EvalJob {
                         result.frameIndices.append(t)
                         result.errors.append(PSNR.meanSquaredError(image, truth))
                         result.surprises.append(surpriseFrames.contains(t))
-                        result.frameDifferences.append(changes.previous[t])
+                        result.frameDifferences.append(window.changes.previous[t])
                         if !batch.energies.isEmpty { result.energies.append(batch.energies[i]) }
                         if !batch.surpriseEnergies.isEmpty { result.surpriseEnergies.append(batch.surpriseEnergies[i]) }
                         if !batch.energies.isEmpty && !batch.surpriseEnergies.isEmpty {
@@ -329,9 +349,9 @@ public struct EvalJob {
                         if !batch.patchEnergies.isEmpty {
                             let patches = grid.patchCount, span = (i * patches)..<((i + 1) * patches)
                             patchErrors += PatchErrors.meanSquared(image, truth, grid: grid)
-                            patchEnergies += batch.patchEnergies[span].map(Double.init)
-                            patchSurprises += batch.surprisePatchEnergies[span].map(Double.init)
-                            patchShifts += batch.patchShifts[span].map(Double.init)
+                            patchEnergies += batch.patchEnergies[span]
+                            patchSurprises += batch.surprisePatchEnergies[span]
+                            patchShifts += batch.patchShifts[span]
                             patchMotions += PatchErrors.meanSquared(frame(t - 1), frame(max(t - 2, 0)), grid: grid)
                         }
                     }
@@ -349,7 +369,15 @@ public struct EvalJob {
                 add("motion", motionFrames[i], frame(t),
                     embeddingMSE(motionEmbeddings[(i * e)..<((i + 1) * e)], embedding(t)))
             }
+            // The next chunk looks back `context` embeddings and two frames from its first target.
+            window.drop(before: chunk[chunk.count - 1] + 1 - max(context, 2))
         }
+        // One frame past the count, to find a clip that grew since it was counted.
+        try window.read(through: count)
+        guard window.count == count else { throw Self.changedWhileRead(clip, frames: count, now: window.count) }
+        result.warnings = window.warnings
+        result.cutFrames = window.changes.cuts
+
         let n = Double(targets.count)
         func quality(_ name: String) -> Quality? {
             sums[name].map { Quality(psnr: $0.psnr / n, ssim: $0.ssim / n, mse: $0.mse / n, embeddingMSE: $0.embedding / n) }
@@ -360,9 +388,9 @@ public struct EvalJob {
             result.alternativeChosen = Double(alternatives) / Double(choices)
         }
         if !patchEnergies.isEmpty {
-            result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies, patchErrors)
-            result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises, patchErrors)
-            result.patchShiftSpearman = RankStatistics.spearman(patchShifts, patchErrors)
+            result.patchUncertaintySpearman = RankStatistics.spearman(patchEnergies.map(Double.init), patchErrors)
+            result.patchSurpriseSpearman = RankStatistics.spearman(patchSurprises.map(Double.init), patchErrors)
+            result.patchShiftSpearman = RankStatistics.spearman(patchShifts.map(Double.init), patchErrors)
             result.patchMotionSpearman = RankStatistics.spearman(patchMotions, patchErrors)
         }
         result.model = quality("model")
@@ -371,28 +399,31 @@ public struct EvalJob {
         result.motion = quality("motion")
         result.baseline = quality("baseline")
 
-        // H-step rollouts from up to four evenly spaced starting points.
-        let horizon = request.horizon
-        let starts = count - horizon < context ? [] : Array(stride(from: context, through: count - horizon, by: max(horizon, (count - horizon - context) / 4 + 1)).prefix(4))
         if !starts.isEmpty {
             var modelPSNR = [Double](repeating: 0, count: horizon), copyPSNR = modelPSNR, motionPSNR = modelPSNR
             let predictor = PixelPredictor(network: model.network, codec: codec)
+            func kept(_ t: Int) -> [UInt8] { window.keptFrames[t]! }
             for s in starts {
-                let history = (s - context..<s).map { Array(embedding($0)) }
-                let rollout = try predictor.rollout(frames: (s - context..<s).map(frame), embeddings: history, horizon: horizon, options: options)
-                let last = frame(s - 1)
+                let history = (s - context..<s).map { window.keptEmbeddings[$0]! }
+                let rollout = try predictor.rollout(frames: (s - context..<s).map(kept), embeddings: history, horizon: horizon, options: options)
+                let last = kept(s - 1)
                 for (k, step) in rollout.enumerated() {
-                    modelPSNR[k] += PSNR.between(step.pixels, frame(s + k))
-                    copyPSNR[k] += PSNR.between(last, frame(s + k))
+                    modelPSNR[k] += PSNR.between(step.pixels, kept(s + k))
+                    copyPSNR[k] += PSNR.between(last, kept(s + k))
                 }
-                let motion = SubpixelMotion.rollout(previous: frame(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)
-                for (k, picture) in motion.enumerated() { motionPSNR[k] += PSNR.between(picture, frame(s + k)) }
+                let motion = SubpixelMotion.rollout(previous: kept(max(s - 2, 0)), last: last, width: grid.frameWidth, height: grid.frameHeight, horizon: horizon)
+                for (k, picture) in motion.enumerated() { motionPSNR[k] += PSNR.between(picture, kept(s + k)) }
             }
             result.horizonPSNR = modelPSNR.map { $0 / Double(starts.count) }
             result.horizonPSNRCopyLast = copyPSNR.map { $0 / Double(starts.count) }
             result.horizonPSNRMotion = motionPSNR.map { $0 / Double(starts.count) }
         }
         return result
+    }
+
+    /// The clip delivered another number of frames than when it was counted: it changed on disk.
+    static func changedWhileRead(_ clip: URL, frames: Int, now: Int) -> PredictError {
+        .invalid("\(clip.relativePath): read \(now) frames after counting \(frames); the file changed while it was evaluated")
     }
 
     /// Surprise frame indices from the clip's sidecar JSON (NAME.json beside NAME.ext), if any.

@@ -21,9 +21,14 @@ public struct EvalRecordKey: Codable, Equatable, Sendable {
     public var thinkingSteps: Int
     public var samples: Int
     public var tolerance: Float?
+    /// Whether the frames were read as stored rather than turned upright; nil (upright) in
+    /// records made before the choice existed, which read a rotated clip as stored, so those are
+    /// evaluated again.
+    public var keptOrientation: Bool?
 
     enum CodingKeys: String, CodingKey {
         case sidecar, model, baseline, horizon, context, samples, tolerance
+        case keptOrientation = "kept_orientation"
         case clipBytes = "clip_bytes"
         case clipModified = "clip_modified"
         case thinkingSteps = "thinking_steps"
@@ -48,5 +53,6 @@ public struct EvalRecordKey: Codable, Equatable, Sendable {
         thinkingSteps = request.thinkingSteps ?? model.network.config.thinkingSteps
         samples = request.samples
         tolerance = request.tolerance
+        keptOrientation = request.keepOrientation
     }
 }

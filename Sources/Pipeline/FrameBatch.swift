@@ -10,9 +10,10 @@ public struct FrameBatch {
     /// Problems met while reading that did not stop it (a truncated file).
     public var warnings: [String] = []
 
-    public static func read(_ url: URL, grid: PatchGrid, stride: Int = 1, start: Int = 0, maxFrames: Int) throws -> FrameBatch {
-        let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
-                                                                     stride: stride, start: start, maxFrames: maxFrames))
+    public static func read(_ url: URL, grid: PatchGrid, stride: Int = 1, start: Int = 0, maxFrames: Int,
+                            keepOrientation: Bool = false) throws -> FrameBatch {
+        let reader = try VideoReader(url: url, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight, stride: stride, start: start,
+                                                                     maxFrames: maxFrames, keepOrientation: keepOrientation))
         var batch = FrameBatch(rgb: [], frames: 0)
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
         while try reader.nextFrame(into: &frame) {

@@ -1,4 +1,5 @@
 import EBT
+import FileSystem
 import Foundation
 import PatchCodec
 import Tensors
@@ -12,6 +13,8 @@ public struct OverlayRequest {
     public var context: Int?
     /// Width and height of the picture in the output video.
     public var size = 256
+    /// Read the clip as stored, not turned upright by its display matrix (`ReadOptions.keepOrientation`).
+    public var keepOrientation = false
 
     public init(clip: URL, output: URL) {
         self.clip = clip
@@ -67,13 +70,18 @@ public struct OverlayJob {
     public func run(_ request: OverlayRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> OverlayResult {
         if let problem = request.problem { throw PredictError.invalid(problem) }
         guard case .ebt = model.network else { throw PredictError.invalid("overlay needs an EBT model (a baseline has no energy)") }
-        let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
+        let codec = try WorkingFrames.codec(for: request.clip, model: model, keepOrientation: request.keepOrientation), grid = codec.grid
         let context = request.context ?? model.network.config.context
+        // The video and its scores are one output: written aside and moved into place together,
+        // and made first, so that an --out that cannot be written fails before the work.
+        let scoreFiles = OverlayScores.files(besides: request.output)
+        let outputs = try AtomicFileSet([request.output, scoreFiles.csv, scoreFiles.json])
 
         // Pass 1: every frame's per-patch energy given up to `context` frames before it, and the
         // energy of the model's own prediction for it, which the surprise score is measured against.
         let usesGuesses = model.network.config.start == .motion
-        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true)
+        let clip = try EmbeddedClip.load(request.clip, codec: codec, withGuesses: usesGuesses, withSceneCuts: true,
+                                         keepOrientation: request.keepOrientation)
         let count = clip.frameCount, e = codec.embeddingSize, patches = grid.patchCount
         var maps = [[Float]](repeating: [Float](repeating: 0, count: patches), count: count)
         // Each patch's surprise on the heat's scale: its excess read as PSNR, placed on `PSNRHeat`.
@@ -120,36 +128,42 @@ public struct OverlayJob {
         // Pass 2: the clip at display size (the long side `size`, in the working frames' aspect), drawn over.
         let (width, height) = Self.displaySize(longSide: request.size, grid: grid)
         let strip = OverlayStrip(width: width), ts = strip.textScale
-        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height))
-        let writer = try VideoWriter(url: request.output, width: width, height: height + strip.height,
-                                     fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
-        var frame = RGBFrame(width: width, height: height)
-        var t = 0
-        let outlierSet = Set(outliers), cutSet = Set(clip.sceneCuts)
-        while try reader.nextFrame(into: &frame), t < count {
-            var canvas = Canvas(width: width, height: height + strip.height, gray: 16)
-            canvas.draw(frame.pixels, width: width, height: height, x: 0, y: 0)
-            if t > 0 { HeatBlend.draw(heat[t], rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: width, height: height) }
-            strip.draw(on: &canvas, top: height, frame: t, surprisePSNR: surprisePSNR, expectedPSNR: expectedPSNR, outliers: outlierSet, cuts: cutSet)
-            if outlierSet.contains(t) {
-                let edge = 2 * ts
-                for (x, y, w, h) in [(0, 0, width, edge), (0, height - edge, width, edge), (0, 0, edge, height), (width - edge, 0, edge, height)] {
-                    canvas.fill(x: x, y: y, width: w, height: h, color: OverlayStrip.outlierColor)
+        try outputs.writing {
+            let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height, keepOrientation: request.keepOrientation))
+            let writer = try VideoWriter(url: outputs.file(request.output), width: width, height: height + strip.height,
+                                         fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+            var frame = RGBFrame(width: width, height: height)
+            var t = 0
+            let outlierSet = Set(outliers), cutSet = Set(clip.sceneCuts)
+            while try reader.nextFrame(into: &frame), t < count {
+                var canvas = Canvas(width: width, height: height + strip.height, gray: 16)
+                canvas.draw(frame.pixels, width: width, height: height, x: 0, y: 0)
+                if t > 0 { HeatBlend.draw(heat[t], rows: grid.rows, columns: grid.columns, on: &canvas, x: 0, y: 0, width: width, height: height) }
+                strip.draw(on: &canvas, top: height, frame: t, surprisePSNR: surprisePSNR, expectedPSNR: expectedPSNR, outliers: outlierSet, cuts: cutSet)
+                if outlierSet.contains(t) {
+                    let edge = 2 * ts
+                    for (x, y, w, h) in [(0, 0, width, edge), (0, height - edge, width, edge), (0, 0, edge, height), (width - edge, 0, edge, height)] {
+                        canvas.fill(x: x, y: y, width: w, height: h, color: OverlayStrip.outlierColor)
+                    }
+                    PixelFont.draw("SURPRISE", on: &canvas, x: 3 * edge, y: 3 * edge, scale: 2 * ts, color: (255, 80, 80))
                 }
-                PixelFont.draw("SURPRISE", on: &canvas, x: 3 * edge, y: 3 * edge, scale: 2 * ts, color: (255, 80, 80))
+                if cutSet.contains(t) {
+                    // A new shot: surprising by nature, and said so, so that its heat is not read as the model failing.
+                    PixelFont.draw("SCENE CUT", on: &canvas, x: 6 * ts, y: height - 16 * ts, scale: 2 * ts, color: OverlayStrip.cutColor)
+                }
+                try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
+                t += 1
+                progress(count + t, work)
             }
-            if cutSet.contains(t) {
-                // A new shot: surprising by nature, and said so, so that its heat is not read as the model failing.
-                PixelFont.draw("SCENE CUT", on: &canvas, x: 6 * ts, y: height - 16 * ts, scale: 2 * ts, color: OverlayStrip.cutColor)
-            }
-            try canvas.pixels.withUnsafeBufferPointer { try writer.append(pixels: $0) }
-            t += 1
-            progress(count + t, work)
+            try writer.finish()
         }
-        try writer.finish()
         var result = OverlayResult(energies: energies, surpriseScores: scores, outliers: outliers, warnings: clip.warnings)
         (result.expectedPSNR, result.surprisePSNR, result.sceneCuts) = (expectedPSNR, surprisePSNR, clip.sceneCuts)
-        result.files = [request.output] + (try OverlayScores(clip: request.clip.relativePath, result: result, errorScale: scale.origin).write(besides: request.output))
+        try outputs.writing {
+            _ = try OverlayScores(clip: request.clip.relativePath, result: result, errorScale: scale.origin).write(besides: outputs.file(request.output))
+        }
+        try outputs.commit()
+        result.files = [request.output, scoreFiles.csv, scoreFiles.json]
         return result
     }
 

@@ -76,7 +76,8 @@ public struct OverlayScores: Codable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes both files beside `video`, each atomically (a temporary file renamed into place).
+    /// Writes both files beside `video`, each atomically (a temporary file renamed into place);
+    /// overlay writes them, with the video, into one `AtomicFileSet`.
     public func write(besides video: URL) throws -> [URL] {
         let (csvFile, jsonFile) = Self.files(besides: video)
         let encoder = JSONEncoder()

@@ -18,6 +18,8 @@ public struct PredictRequest {
     /// Video panels are the model's frames enlarged this many times; nil enlarges them to at
     /// least `PredictionVideo.minimumPanelSide` pixels on the long side.
     public var scale: Int?
+    /// Read the clip as stored, not turned upright by its display matrix (`ReadOptions.keepOrientation`).
+    public var keepOrientation = false
 
     public init(clip: URL, output: URL, options: PredictionOptions) {
         self.clip = clip
@@ -120,7 +122,7 @@ public struct PredictJob {
     public init(model: ModelFile) { self.model = model }
 
     public func run(_ request: PredictRequest) throws -> PredictResult {
-        let codec = try WorkingFrames.codec(for: request.clip, model: model), grid = codec.grid
+        let codec = try WorkingFrames.codec(for: request.clip, model: model, keepOrientation: request.keepOrientation), grid = codec.grid
         if let problem = request.problem { throw PredictError.invalid(problem) }
         // Made first, so an --out that cannot be written fails before the work.
         let folder = try AtomicDirectory(url: request.output, replaceableNames: Self.outputNames)
@@ -178,6 +180,7 @@ public struct PredictJob {
                                               workingWidth: grid.frameWidth, workingHeight: grid.frameHeight)
             let scores = try Self.writeContinuation(to: folder.file(Self.continuationName), clip: request.clip, rendering: rendering,
                                                     fps: fps, first: first, contextCount: contextCount, available: available,
+                                                    keepOrientation: request.keepOrientation,
                                                     field: pixelPredictor.rolloutField(frames: contextFrames), rollout: rollout)
             for (step, score) in scores.enumerated() {
                 (records[step].fullSizePSNR, records[step].copyLastFullSizePSNR) = (score.model, score.copyLast)
@@ -199,7 +202,7 @@ public struct PredictJob {
         var frames: [[UInt8]]
         var first: Int
         var fps: Double
-        /// The clip's own frame size.
+        /// The clip's own frame size, as its frames are read (upright unless kept as stored).
         var clipWidth: Int
         var clipHeight: Int
         var cuts: [Int] = []
@@ -219,11 +222,11 @@ public struct PredictJob {
     /// the one being read are held at that size. Returns, for each step whose true frame the clip
     /// has, the PSNR of the drawn prediction and of copy-last against it.
     static func writeContinuation(to url: URL, clip: URL, rendering: FullSizeRendering, fps: Double, first: Int,
-                                  contextCount: Int, available: Int, field: SubpixelField?,
+                                  contextCount: Int, available: Int, keepOrientation: Bool, field: SubpixelField?,
                                   rollout: [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])])
         throws -> [(model: Double, copyLast: Double)] {
-        let reader = try VideoReader(url: clip, options: ReadOptions(width: rendering.width, height: rendering.height,
-                                                                      start: first, maxFrames: available))
+        let reader = try VideoReader(url: clip, options: ReadOptions(width: rendering.width, height: rendering.height, start: first,
+                                                                      maxFrames: available, keepOrientation: keepOrientation))
         let writer = try VideoWriter(url: url, width: rendering.width, height: rendering.height, fps: fps)
         var frame = RGBFrame(width: rendering.width, height: rendering.height)
         func nextFrame() throws -> [UInt8]? { try reader.nextFrame(into: &frame) ? frame.pixels : nil }
@@ -253,13 +256,13 @@ public struct PredictJob {
     /// shot when a scene cut (`SceneCuts`) falls in it and an earlier shot is long enough; a
     /// window that still crosses a cut says so, since its truth is then another shot.
     func readWindow(_ request: PredictRequest, grid: PatchGrid, length: Int) throws -> Window {
-        var (window, allCuts) = try readFrames(request.clip, grid: grid, start: request.start ?? 0, length: length, limited: request.start != nil)
+        var (window, allCuts) = try readFrames(request, grid: grid, start: request.start ?? 0, length: length, limited: request.start != nil)
         let path = request.clip.relativePath
         if request.start == nil, let cut = window.cuts.last {
             // The latest shot long enough for a whole window; the window ends where the next shot begins.
             let shots = zip([0] + allCuts, allCuts)
             if let end = shots.reversed().first(where: { $0.1 - $0.0 >= length })?.1 {
-                window = try readFrames(request.clip, grid: grid, start: end - length, length: length, limited: true).window
+                window = try readFrames(request, grid: grid, start: end - length, length: length, limited: true).window
                 window.notes = ["\(path): its last \(length) frames cross a scene cut at frame \(cut); predicting from frames "
                                 + "\(end - length)...\(end - 1), inside one shot, instead (--start picks the window)"]
                 return window
@@ -274,9 +277,9 @@ public struct PredictJob {
 
     /// The last `length` frames from `start` on (only `length` when `limited`), with the cuts in
     /// them and every cut the read passed, as clip frame indices.
-    func readFrames(_ clip: URL, grid: PatchGrid, start: Int, length: Int, limited: Bool) throws -> (window: Window, allCuts: [Int]) {
-        let reader = try VideoReader(url: clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight,
-                                                                      start: start, maxFrames: limited ? length : nil))
+    func readFrames(_ request: PredictRequest, grid: PatchGrid, start: Int, length: Int, limited: Bool) throws -> (window: Window, allCuts: [Int]) {
+        let reader = try VideoReader(url: request.clip, options: ReadOptions(width: grid.frameWidth, height: grid.frameHeight, start: start,
+                                                                              maxFrames: limited ? length : nil, keepOrientation: request.keepOrientation))
         var frames: [[UInt8]] = []
         var seen = 0
         var frame = RGBFrame(width: grid.frameWidth, height: grid.frameHeight)
@@ -290,7 +293,7 @@ public struct PredictJob {
         let first = start + seen - frames.count
         let allCuts = changes.cuts.map { $0 + start }
         let window = Window(frames: frames, first: first, fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24,
-                            clipWidth: reader.metadata.width, clipHeight: reader.metadata.height,
+                            clipWidth: reader.shownSize.width, clipHeight: reader.shownSize.height,
                             cuts: SceneCuts.crossing(first..<(first + frames.count), cuts: allCuts), warnings: reader.warnings)
         return (window, allCuts)
     }

@@ -444,8 +444,8 @@ public struct TrainingSession {
 
     /// The grid a clip is read at: the working size on its long side, its own aspect ratio.
     func workingGrid(_ url: URL) throws -> PatchGrid {
-        let metadata = try VideoReader(url: url).metadata
-        return try PatchGrid.working(sourceWidth: metadata.width, sourceHeight: metadata.height, longSide: plan.workingSize, patchSize: plan.patchSize)
+        let shown = try VideoReader(url: url).outputSize
+        return try PatchGrid.working(sourceWidth: shown.width, sourceHeight: shown.height, longSide: plan.workingSize, patchSize: plan.patchSize)
     }
 
     func parameterCount(_ network: ModelFile.Network) -> Int {

@@ -7,11 +7,12 @@ import VideoIO
 public enum WorkingFrames {
     /// The model's codec on the grid it reads `clip` at: the long side at the model's working
     /// size and the short side in proportion (`PatchGrid.working`). Models without a working size
-    /// read every clip at their codec's grid, as they were trained.
-    public static func codec(for clip: URL, model: ModelFile) throws -> PatchCodec {
+    /// read every clip at their codec's grid, as they were trained. The clip's aspect is the one
+    /// its frames are read in: upright, unless `keepOrientation` reads them as stored.
+    public static func codec(for clip: URL, model: ModelFile, keepOrientation: Bool = false) throws -> PatchCodec {
         guard let longSide = model.network.config.workingLongSide else { return model.codec }
-        let metadata = try VideoReader(url: clip).metadata
-        return try model.codec.regridded(PatchGrid.working(sourceWidth: metadata.width, sourceHeight: metadata.height,
+        let shown = try VideoReader(url: clip, options: ReadOptions(keepOrientation: keepOrientation)).outputSize
+        return try model.codec.regridded(PatchGrid.working(sourceWidth: shown.width, sourceHeight: shown.height,
                                                            longSide: longSide, patchSize: model.codec.grid.patchSize))
     }
 }

@@ -17,10 +17,14 @@ public struct ReadOptions: Equatable, Sendable {
     public var maxDimension: Int
     /// Decoder threads; 0 lets FFmpeg use every core.
     public var threadCount: Int
+    /// Deliver frames as stored, ignoring the clip's display matrix. By default a rotated clip
+    /// (a phone held upright) is turned as a player shows it, as FFmpeg does (`FrameRotation`),
+    /// and the output size is that of the turned picture.
+    public var keepOrientation: Bool
 
     public init(width: Int? = nil, height: Int? = nil, stride: Int = 1, targetFPS: Double? = nil,
                 start: Int = 0, maxFrames: Int? = nil, resize: ResizePolicy = .centerCrop,
-                maxDimension: Int = 8192, threadCount: Int = 0) {
+                maxDimension: Int = 8192, threadCount: Int = 0, keepOrientation: Bool = false) {
         self.width = width
         self.height = height
         self.stride = stride
@@ -30,6 +34,7 @@ public struct ReadOptions: Equatable, Sendable {
         self.resize = resize
         self.maxDimension = maxDimension
         self.threadCount = threadCount
+        self.keepOrientation = keepOrientation
     }
 
     /// The highest target rate at all, and the most a clip's own rate may be multiplied by:

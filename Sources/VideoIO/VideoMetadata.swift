@@ -18,7 +18,8 @@ public struct VideoMetadata: Codable, Equatable, Sendable {
     /// Frames in the stream, when the container counts them (mp4/mov do, mkv/webm usually do not).
     public var frameCount: Int?
     /// Degrees clockwise a player rotates the picture to show it upright (0, 90, 180 or 270 for
-    /// phone clips), read from the display-matrix side data; frames are delivered unrotated.
+    /// phone clips), read from the display-matrix side data; `VideoReader` turns frames by it unless
+    /// `ReadOptions.keepOrientation`.
     public var rotation: Int
 
     public init(path: String, container: String, codec: String, width: Int, height: Int,

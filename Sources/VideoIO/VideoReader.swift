@@ -29,6 +29,8 @@ public final class VideoReader {
     private var pendingRepeats = 0
     /// Target-fps resampling measures time from the first selected frame.
     private var startTime = 0.0
+    /// Where a frame is scaled before it is turned upright, reused from frame to frame.
+    private var unturned: [UInt8] = []
 
     /// Opens the clip and its decoder; throws `VideoIOError` when the file is not a decodable video
     /// or an option is meaningless. No frame is decoded until the first `nextFrame` call.
@@ -57,9 +59,19 @@ public final class VideoReader {
         return Int(min(count.rounded(.up), 1e15))
     }
 
-    /// The size frames are delivered at: the requested size, or the stream's own.
+    /// Degrees clockwise each frame is turned after scaling: the clip's display rotation, or 0
+    /// with `keepOrientation`.
+    public var rotation: Int { options.keepOrientation ? 0 : FrameRotation.quarterTurn(metadata.rotation) }
+
+    /// The stream's own size as shown (width and height swapped when a quarter turn stands the
+    /// clip upright), whatever size was requested.
+    public var shownSize: (width: Int, height: Int) {
+        FrameRotation.swapsSides(rotation) ? (metadata.height, metadata.width) : (metadata.width, metadata.height)
+    }
+
+    /// The size frames are delivered at: the requested size, or `shownSize`.
     public var outputSize: (width: Int, height: Int) {
-        (options.width ?? metadata.width, options.height ?? metadata.height)
+        (options.width ?? shownSize.width, options.height ?? shownSize.height)
     }
 
     /// The next selected frame, or nil at the end of the clip.
@@ -131,10 +143,14 @@ public final class VideoReader {
     }
 
     /// Crops the decoded picture per the resize policy and scales it straight from the decoder's
-    /// pixel format to RGB24 at the output size, in one swscale pass and without copies.
+    /// pixel format to RGB24 at the output size, in one swscale pass and without copies; a
+    /// rotated clip is cropped and scaled as stored (to the output size turned back), then turned.
     private func convert(_ decoded: UnsafeMutablePointer<AVFrame>, index: Int, into frame: inout RGBFrame) throws {
         let sourceWidth = Int(decoded.pointee.width), sourceHeight = Int(decoded.pointee.height)
-        let targetWidth = options.width ?? sourceWidth, targetHeight = options.height ?? sourceHeight
+        let turn = rotation, sideways = FrameRotation.swapsSides(turn)
+        let shownWidth = sideways ? sourceHeight : sourceWidth, shownHeight = sideways ? sourceWidth : sourceHeight
+        let outputWidth = options.width ?? shownWidth, outputHeight = options.height ?? shownHeight
+        let targetWidth = sideways ? outputHeight : outputWidth, targetHeight = sideways ? outputWidth : outputHeight
         let region = options.resize.sourceRegion(sourceWidth: sourceWidth, sourceHeight: sourceHeight,
                                                  targetWidth: targetWidth, targetHeight: targetHeight)
         if region.width != sourceWidth || region.height != sourceHeight {
@@ -147,11 +163,19 @@ public final class VideoReader {
                 throw VideoIOError.unreadable(path: url.relativePath, reason: "cannot crop frame \(index): \(FFmpeg.message(for: status))")
             }
         }
-        if frame.width != targetWidth || frame.height != targetHeight || frame.pixels.count != targetWidth * targetHeight * 3 {
-            frame = RGBFrame(width: targetWidth, height: targetHeight)
-        }
-        try frame.pixels.withUnsafeMutableBufferPointer { pixels in
-            try scaler.scale(decoded, toRGB: pixels.baseAddress!, width: targetWidth, height: targetHeight)
+        if turn == 0 {
+            if frame.width != targetWidth || frame.height != targetHeight || frame.pixels.count != targetWidth * targetHeight * 3 {
+                frame = RGBFrame(width: targetWidth, height: targetHeight)
+            }
+            try frame.pixels.withUnsafeMutableBufferPointer { pixels in
+                try scaler.scale(decoded, toRGB: pixels.baseAddress!, width: targetWidth, height: targetHeight)
+            }
+        } else {
+            if unturned.count != targetWidth * targetHeight * 3 { unturned = [UInt8](repeating: 0, count: targetWidth * targetHeight * 3) }
+            try unturned.withUnsafeMutableBufferPointer { pixels in
+                try scaler.scale(decoded, toRGB: pixels.baseAddress!, width: targetWidth, height: targetHeight)
+            }
+            unturned.withUnsafeBufferPointer { FrameRotation.rotate($0, width: targetWidth, height: targetHeight, clockwise: turn, into: &frame) }
         }
         frame.sourceIndex = index
         frame.time = decoder.currentTime

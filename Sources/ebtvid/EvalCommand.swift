@@ -51,6 +51,8 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Stop at the first clip that fails (exit 1) instead of recording it and going on.")
     var failFast = false
 
+    @OptionGroup var orientation: OrientationOption
+
     @Option(parsing: .unconditional, help: "Clips evaluated at once, each by its own worker process.")
     var jobs = 1
 
@@ -90,10 +92,12 @@ struct EvalCommand: ParsableCommand {
         request.failFast = failFast
         request.shard = shard.flatMap(Self.slice)
         request.worker = worker.flatMap(Self.slice)
+        request.keepOrientation = orientation.keepOrientation
         return request
     }
 
     func run() throws {
+        MallocArenas.useOne()
         if worker != nil { EvalWorkers.followParent() }
         let began = Date()
         let (modelFile, modelPath) = try model.load()
@@ -118,6 +122,7 @@ struct EvalCommand: ParsableCommand {
             if let adaptive { arguments += ["--adaptive", String(adaptive)] }
             if failFast { arguments.append("--fail-fast") }
             if let shard { arguments += ["--shard", shard] }
+            if orientation.keepOrientation { arguments.append("--keep-orientation") }
             let workers = EvalWorkers(count: min(jobs, max(survey.pendingRecords.count, 1)), arguments: arguments,
                                       pendingRecords: survey.pendingRecords, reused: survey.reused)
             try workers.run { done in

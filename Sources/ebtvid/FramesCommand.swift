@@ -39,9 +39,11 @@ struct FramesCommand: ParsableCommand {
     @Option(help: "Output file: '-' for stdout, a name ending in .npy for NumPy, anything else for raw rgb24.")
     var out = "-"
 
+    @OptionGroup var orientation: OrientationOption
+
     var readOptions: ReadOptions {
         ReadOptions(width: size?.width, height: size?.height, stride: stride, targetFPS: fps, start: start,
-                    maxFrames: maxFrames, resize: stretch ? .stretch : .centerCrop)
+                    maxFrames: maxFrames, resize: stretch ? .stretch : .centerCrop, keepOrientation: orientation.keepOrientation)
     }
 
     func validate() throws {

@@ -42,6 +42,15 @@ struct InfoCommand: ParsableCommand {
         if failures > 0 { throw ExitCode.failure }
     }
 
+    /// The rotation, and for a turned clip the size its frames are read at, which the other
+    /// commands use unless --keep-orientation.
+    private static func rotationText(_ m: VideoMetadata) -> String {
+        let turn = FrameRotation.quarterTurn(m.rotation)
+        guard turn != 0 else { return "\(m.rotation)" }
+        let (width, height) = FrameRotation.swapsSides(turn) ? (m.height, m.width) : (m.width, m.height)
+        return "\(m.rotation) (read upright as \(width)x\(height); --keep-orientation reads it as stored)"
+    }
+
     private static func text(_ m: VideoMetadata) -> String {
         let rows: [(String, String)] = [
             ("container", m.container),
@@ -50,7 +59,7 @@ struct InfoCommand: ParsableCommand {
             ("fps", String(format: "%.3f", m.fps)),
             ("duration", m.duration.map { String(format: "%.3f s", $0) } ?? "unknown"),
             ("frames", m.frameCount.map(String.init) ?? "unknown"),
-            ("rotation", "\(m.rotation)"),
+            ("rotation", rotationText(m)),
         ]
         return ([m.path] + rows.map { "  " + $0.0.padding(toLength: 11, withPad: " ", startingAt: 0) + $0.1 })
             .joined(separator: "\n")

@@ -15,7 +15,8 @@ struct OverlayCommand: ParsableCommand {
             surprise score (its energy above the energy of the model's own prediction) as a gauge, \
             its running sparkline, and a red frame and marker where that score is an outlier. \
             Beside the video, FILE.csv and FILE.json hold each frame's energy, surprise score and \
-            whether it is an outlier, and the outlier list.
+            whether it is an outlier, and the outlier list. The three files appear together, \
+            replacing an earlier run's only when all are written.
             """)
 
     @Argument(help: "The clip.")
@@ -33,6 +34,8 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: "Output video (.mp4); its per-frame scores go beside it with .csv and .json.")
     var out = "outputs/overlay.mp4"
 
+    @OptionGroup var orientation: OrientationOption
+
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
     func validate() throws {
         if let problem = request.problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
@@ -43,6 +46,7 @@ struct OverlayCommand: ParsableCommand {
         var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out))
         request.context = context
         request.size = size
+        request.keepOrientation = orientation.keepOrientation
         return request
     }
 

@@ -46,6 +46,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out = "outputs/predict"
 
+    @OptionGroup var orientation: OrientationOption
+
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage
     /// error. Without --think the model's own steps are used, which its config bounds.
     func validate() throws {
@@ -60,6 +62,7 @@ struct PredictCommand: ParsableCommand {
         request.context = context
         request.horizon = horizon
         request.start = start
+        request.keepOrientation = orientation.keepOrientation
         return request
     }
 

@@ -112,7 +112,7 @@ final class EvalJobTests: XCTestCase {
 
         var changes: [(String, (inout EvalRequest) -> Void)] = [
             ("horizon", { $0.horizon = 3 }), ("thinking steps", { $0.thinkingSteps = 1 }), ("context", { $0.context = 4 }),
-            ("samples", { $0.samples = 2 }), ("tolerance", { $0.tolerance = 0.1 }),
+            ("samples", { $0.samples = 2 }), ("tolerance", { $0.tolerance = 0.1 }), ("orientation", { $0.keepOrientation = true }),
         ]
         let baseline = try untrainedModel(kind: .baseline)
         changes.append(("baseline", { $0.baseline = baseline }))
