@@ -117,6 +117,7 @@ demo: build
 	@echo
 	@echo "demo outputs:"
 	@echo "  $(DEMO_OUT)/predict/prediction.mp4  context, then truth | prediction | error | uncertainty, captioned"
+	@echo "  $(DEMO_OUT)/predict/continuation.mp4 the context then the predictions, at the clip's own size"
 	@echo "  $(DEMO_OUT)/predict/frames.csv      energy (uncertainty), PSNR and SSIM per predicted frame"
 	@echo "  $(DEMO_OUT)/overlay.mp4             the clip with the model's surprise drawn over it"
 	@echo "  $(DEMO_OUT)/overlay.csv, .json      its per-frame energy, surprise score and outliers"
