@@ -17,10 +17,16 @@ public struct FullSizeRendering {
     /// The clip's size (`clipWidth` x `clipHeight`), reduced in proportion when its long side is
     /// above `maximumLongSide`, both sides even (as H.264 needs).
     public init(clipWidth: Int, clipHeight: Int, workingWidth: Int, workingHeight: Int) {
-        let reduction = min(1, Double(Self.maximumLongSide) / Double(max(clipWidth, clipHeight)))
-        func even(_ side: Int) -> Int { max(2, Int((Double(side) * reduction / 2).rounded()) * 2) }
-        (width, height) = (even(clipWidth), even(clipHeight))
+        (width, height) = Self.size(clipWidth: clipWidth, clipHeight: clipHeight)
         (self.workingWidth, self.workingHeight) = (workingWidth, workingHeight)
+    }
+
+    /// The size a `clipWidth` x `clipHeight` clip is drawn at: its own, reduced in proportion when
+    /// its long side is above `maximumLongSide`, both sides even.
+    public static func size(clipWidth: Int, clipHeight: Int) -> (width: Int, height: Int) {
+        let reduction = min(1, Double(maximumLongSide) / Double(max(clipWidth, clipHeight)))
+        func even(_ side: Int) -> Int { max(2, Int((Double(side) * reduction / 2).rounded()) * 2) }
+        return (even(clipWidth), even(clipHeight))
     }
 
     /// The frame after `last` (at this size): `field` (measured at the working size, nil for none)

@@ -6,15 +6,20 @@ enum HeatBlend {
     /// `width` × `height` pixels, each patch covering its share of the rectangle.
     static func draw(_ levels: [Float], rows: Int, columns: Int, on canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int) {
         precondition(levels.count == rows * columns)
+        // Each patch's colour and opacity once; a large picture has thousands of pixels per patch.
+        let paints = levels.map { level -> (r: Float, g: Float, b: Float, alpha: Float) in
+            let v = level.clampedToUnitInterval, (r, g, b) = HeatColormap.color(v), alpha = HeatColormap.opacity(v)
+            return (Float(r) * alpha, Float(g) * alpha, Float(b) * alpha, alpha)
+        }
+        let patchColumns = (0..<width).map { $0 * columns / width }
         for row in 0..<height where y + row >= 0 && y + row < canvas.height {
             let patchRow = row * rows / height
             for column in 0..<width where x + column >= 0 && x + column < canvas.width {
-                let v = levels[patchRow * columns + column * columns / width].clampedToUnitInterval
-                let (r, g, b) = HeatColormap.color(v), alpha = HeatColormap.opacity(v)
+                let paint = paints[patchRow * columns + patchColumns[column]], keep = 1 - paint.alpha
                 let i = ((y + row) * canvas.width + x + column) * 3
-                canvas.pixels[i] = UInt8(Float(canvas.pixels[i]) * (1 - alpha) + Float(r) * alpha)
-                canvas.pixels[i + 1] = UInt8(Float(canvas.pixels[i + 1]) * (1 - alpha) + Float(g) * alpha)
-                canvas.pixels[i + 2] = UInt8(Float(canvas.pixels[i + 2]) * (1 - alpha) + Float(b) * alpha)
+                canvas.pixels[i] = UInt8(min(Float(canvas.pixels[i]) * keep + paint.r, 255))
+                canvas.pixels[i + 1] = UInt8(min(Float(canvas.pixels[i + 1]) * keep + paint.g, 255))
+                canvas.pixels[i + 2] = UInt8(min(Float(canvas.pixels[i + 2]) * keep + paint.b, 255))
             }
         }
     }

@@ -11,8 +11,11 @@ public struct OverlayRequest {
     public var output: URL
     /// Context frames (default: the model's).
     public var context: Int?
-    /// Width and height of the picture in the output video.
-    public var size = 256
+    /// The long side of the picture in the output video; nil draws it at the clip's own size
+    /// (up to 1080p, `FullSizeRendering.size`).
+    public var size: Int? = defaultSize
+    /// Small enough to draw and encode at well above real time on two cores.
+    public static let defaultSize = 256
     /// Read the clip as stored, not turned upright by its display matrix (`ReadOptions.keepOrientation`).
     public var keepOrientation = false
 
@@ -24,7 +27,9 @@ public struct OverlayRequest {
     /// Why this request cannot run, phrased by the flag that asks for it, or nil: the one check of
     /// overlay's flag values, which the command reports as a usage error.
     public var problem: String? {
-        if !(64...1024).contains(size) || size % 2 != 0 { return "--size must be an even number from 64 to 1024, got \(size)" }
+        if let size, !(64...FullSizeRendering.maximumLongSide).contains(size) || size % 2 != 0 {
+            return "--size must be an even number from 64 to \(FullSizeRendering.maximumLongSide), got \(size)"
+        }
         if ["csv", "json"].contains(output.pathExtension.lowercased()) {
             return "--out names the video; its scores go beside it as .csv and .json, so it cannot end in .\(output.pathExtension), got \(output.relativePath)"
         }
@@ -125,13 +130,17 @@ public struct OverlayJob {
         let energies = maps.map { $0.reduce(0, +) }
         let judged = min(Self.firstJudgedFrame, count)
         let outliers = SurpriseScore.outliers(Array(scores[judged...])).map { $0 + judged }
-        // Pass 2: the clip at display size (the long side `size`, in the working frames' aspect), drawn over.
-        let (width, height) = Self.displaySize(longSide: request.size, grid: grid)
+        // Pass 2: the clip at display size (its own, or the long side `size` in the working frames'
+        // aspect), drawn over.
+        let (width, height) = try request.size.map { Self.displaySize(longSide: $0, grid: grid) } ?? {
+            let shown = try VideoReader(url: request.clip, options: ReadOptions(keepOrientation: request.keepOrientation)).shownSize
+            return FullSizeRendering.size(clipWidth: shown.width, clipHeight: shown.height)
+        }()
         let strip = OverlayStrip(width: width), ts = strip.textScale
         try outputs.writing {
             let reader = try VideoReader(url: request.clip, options: ReadOptions(width: width, height: height, keepOrientation: request.keepOrientation))
             let writer = try VideoWriter(url: outputs.file(request.output), width: width, height: height + strip.height,
-                                         fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24)
+                                         fps: reader.metadata.fps > 0 ? reader.metadata.fps : 24, options: .display)
             var frame = RGBFrame(width: width, height: height)
             var t = 0
             let outlierSet = Set(outliers), cutSet = Set(clip.sceneCuts)

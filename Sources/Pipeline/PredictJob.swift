@@ -227,7 +227,7 @@ public struct PredictJob {
         throws -> [(model: Double, copyLast: Double)] {
         let reader = try VideoReader(url: clip, options: ReadOptions(width: rendering.width, height: rendering.height, start: first,
                                                                       maxFrames: available, keepOrientation: keepOrientation))
-        let writer = try VideoWriter(url: url, width: rendering.width, height: rendering.height, fps: fps)
+        let writer = try VideoWriter(url: url, width: rendering.width, height: rendering.height, fps: fps, options: .display)
         var frame = RGBFrame(width: rendering.width, height: rendering.height)
         func nextFrame() throws -> [UInt8]? { try reader.nextFrame(into: &frame) ? frame.pixels : nil }
         var lastContext: [UInt8]?

@@ -28,8 +28,11 @@ struct OverlayCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Context frames (default: the model's).")
     var context: Int?
 
-    @Option(parsing: .unconditional, help: "Picture size in the output video (even, 64...1024).")
-    var size = 256
+    @Option(parsing: .unconditional, help: "The picture's long side in the output video (even, 64...1920; default 256).")
+    var size: Int?
+
+    @Flag(help: "Draw the picture at the clip's own size (up to 1080p) instead.")
+    var fullSize = false
 
     @Option(help: "Output video (.mp4); its per-frame scores go beside it with .csv and .json.")
     var out = "outputs/overlay.mp4"
@@ -38,6 +41,7 @@ struct OverlayCommand: ParsableCommand {
 
     /// Every flag value is checked here, once, by the request they make: a bad one is a usage error.
     func validate() throws {
+        if fullSize && size != nil { throw ValidationError("--size and --full-size ask for two sizes; give one") }
         if let problem = request.problem ?? OutputPath.problem(out) { throw ValidationError(problem) }
     }
 
@@ -45,7 +49,7 @@ struct OverlayCommand: ParsableCommand {
     var request: OverlayRequest {
         var request = OverlayRequest(clip: URL(fileURLWithPath: clip), output: URL(fileURLWithPath: out))
         request.context = context
-        request.size = size
+        request.size = fullSize ? nil : size ?? OverlayRequest.defaultSize
         request.keepOrientation = orientation.keepOrientation
         return request
     }

@@ -5,6 +5,24 @@ import VideoIO
 @testable import Pipeline
 
 final class OverlayJobTests: XCTestCase {
+    func testAtFullSizeThePictureIsTheClipsOwn() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-overlay-full-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A 100x60 clip: neither the working grid's shape nor the default 256.
+        let clip = folder.appendingPathComponent("wide.mp4")
+        let writer = try VideoWriter(url: clip, width: 100, height: 60, fps: 24)
+        for t in 0..<8 {
+            try writer.append(RGBFrame(width: 100, height: 60, pixels: (0..<(100 * 60 * 3)).map { UInt8(($0 / 3 % 100 * 2 + t * 5) % 256) }))
+        }
+        try writer.finish()
+        var request = OverlayRequest(clip: clip, output: folder.appendingPathComponent("o.mp4"))
+        request.size = nil
+        _ = try OverlayJob(model: try untrainedModel()).run(request)
+        let video = try VideoReader(url: request.output).metadata
+        XCTAssertEqual([video.width, video.height], [100, 60 + OverlayStrip(width: 100).height])
+    }
+
     func testOverlayWritesEveryFrameWithAStripAndScoresEachFrame() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ebtvid-overlay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
