@@ -12,14 +12,17 @@ enum HeatBlend {
             return (Float(r) * alpha, Float(g) * alpha, Float(b) * alpha, alpha)
         }
         let patchColumns = (0..<width).map { $0 * columns / width }
-        for row in 0..<height where y + row >= 0 && y + row < canvas.height {
-            let patchRow = row * rows / height
-            for column in 0..<width where x + column >= 0 && x + column < canvas.width {
-                let paint = paints[patchRow * columns + patchColumns[column]], keep = 1 - paint.alpha
-                let i = ((y + row) * canvas.width + x + column) * 3
-                canvas.pixels[i] = UInt8(min(Float(canvas.pixels[i]) * keep + paint.r, 255))
-                canvas.pixels[i + 1] = UInt8(min(Float(canvas.pixels[i + 1]) * keep + paint.g, 255))
-                canvas.pixels[i + 2] = UInt8(min(Float(canvas.pixels[i + 2]) * keep + paint.b, 255))
+        let canvasWidth = canvas.width, canvasHeight = canvas.height
+        canvas.pixels.withUnsafeMutableBufferPointer { pixels in
+            for row in 0..<height where y + row >= 0 && y + row < canvasHeight {
+                let patchRow = row * rows / height
+                for column in 0..<width where x + column >= 0 && x + column < canvasWidth {
+                    let paint = paints[patchRow * columns + patchColumns[column]], keep = 1 - paint.alpha
+                    let i = ((y + row) * canvasWidth + x + column) * 3
+                    pixels[i] = UInt8(min(Float(pixels[i]) * keep + paint.r, 255))
+                    pixels[i + 1] = UInt8(min(Float(pixels[i + 1]) * keep + paint.g, 255))
+                    pixels[i + 2] = UInt8(min(Float(pixels[i + 2]) * keep + paint.b, 255))
+                }
             }
         }
     }
