@@ -73,12 +73,13 @@ struct PredictCommand: ParsableCommand {
         for note in result.notes { Diagnostics.note("note: " + note) }
         for warning in result.warnings { Diagnostics.warn(warning) }
         print("context frames \(result.contextRange.lowerBound)...\(result.contextRange.upperBound - 1)")
-        print("frame   energy   expected PSNR dB   PSNR dB   SSIM    copy-last PSNR dB")
+        print("frame   energy   expected PSNR dB   PSNR dB   SSIM    copy-last PSNR dB   at the clip's size: PSNR dB   copy-last")
         for f in result.frames {
             func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "-" }
             let energy = f.energy.map { String(format: "%8.3f", $0) } ?? "       -"
             print(String(format: "%5d", f.index) + "  " + energy + "   " + number(f.expectedPSNR, "%16.2f") + "   " + number(f.psnr, "%7.2f") + "   "
-                  + number(f.ssim, "%5.3f") + "   " + number(f.copyLastPSNR, "%7.2f"))
+                  + number(f.ssim, "%5.3f") + "   " + number(f.copyLastPSNR, "%17.2f") + "   "
+                  + number(f.fullSizePSNR, "%27.2f") + "   " + number(f.copyLastFullSizePSNR, "%9.2f"))
         }
         print("expected PSNR: the PSNR the energy stands for, \(result.scale)")
         print("wrote " + result.files.map(\.relativePath).joined(separator: ", "))
