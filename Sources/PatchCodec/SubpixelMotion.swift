@@ -28,7 +28,7 @@ public struct SubpixelField: Equatable, Sendable {
 /// How a motion field reads a frame between its pixels. Bilinear blends the four nearest pixels
 /// and so blurs a sharp picture moved by half a pixel; the Catmull-Rom cubic reads sixteen and
 /// keeps the detail, but also keeps the noise bilinear would have smoothed.
-public enum Resampling: String, Sendable {
+public enum Resampling: Sendable {
     case bilinear
     case cubic
 }

@@ -25,9 +25,11 @@ public struct FullSizeRendering {
     /// its long side is above `maximumLongSide`, both sides even.
     public static func size(clipWidth: Int, clipHeight: Int) -> (width: Int, height: Int) {
         let reduction = min(1, Double(maximumLongSide) / Double(max(clipWidth, clipHeight)))
-        func even(_ side: Int) -> Int { max(2, Int((Double(side) * reduction / 2).rounded()) * 2) }
-        return (even(clipWidth), even(clipHeight))
+        return (even(Double(clipWidth) * reduction), even(Double(clipHeight) * reduction))
     }
+
+    /// The nearest even side, at least 2 (H.264 halves both sides for its colour planes).
+    static func even(_ side: Double) -> Int { max(2, Int((side / 2).rounded()) * 2) }
 
     /// The frame after `last` (at this size): `field` (measured at the working size, nil for none)
     /// carried onto it, plus `prediction − reference` (working-size frames: the model's prediction

@@ -179,7 +179,7 @@ public struct OverlayJob {
     /// Even display dimensions with the long side `longSide` and the grid's aspect ratio.
     static func displaySize(longSide: Int, grid: PatchGrid) -> (width: Int, height: Int) {
         let (w, h) = (Double(grid.frameWidth), Double(grid.frameHeight))
-        func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded()) * 2) }
-        return w >= h ? (longSide, even(Double(longSide) * h / w)) : (even(Double(longSide) * w / h), longSide)
+        return w >= h ? (longSide, FullSizeRendering.even(Double(longSide) * h / w))
+                      : (FullSizeRendering.even(Double(longSide) * w / h), longSide)
     }
 }

@@ -52,8 +52,13 @@ public struct PixelPredictor {
     /// Each step's prediction, its pixels, and the frame it was drawn as a change to.
     public func rollout(frames: [[UInt8]], embeddings: [[Float]], horizon: Int, options: PredictionOptions) throws
         -> [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])] {
+        try rollout(frames: frames, embeddings: embeddings, field: rolloutField(frames: frames), horizon: horizon, options: options)
+    }
+
+    /// The same along `field`, the `rolloutField` of `frames` that the caller also needs.
+    func rollout(frames: [[UInt8]], embeddings: [[Float]], field: SubpixelField?, horizon: Int, options: PredictionOptions) throws
+        -> [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])] {
         var (latest, codes) = (frames[frames.count - 1], embeddings)
-        let field = rolloutField(frames: frames)
         var results: [(prediction: FramePrediction, pixels: [UInt8], reference: [UInt8])] = []
         for _ in 0..<horizon {
             let reference = field.map { SubpixelMotion.apply($0, to: latest) } ?? latest

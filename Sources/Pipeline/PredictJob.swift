@@ -139,8 +139,9 @@ public struct PredictJob {
 
         let embeddings = contextFrames.map { codec.encode(rgb: $0, frameCount: 1) }
         let pixelPredictor = PixelPredictor(network: model.network, codec: codec)
+        let field = pixelPredictor.rolloutField(frames: contextFrames)
         let rollout = try PredictError.naming(request.clip) {
-            try pixelPredictor.rollout(frames: contextFrames, embeddings: embeddings, horizon: request.horizon, options: request.options)
+            try pixelPredictor.rollout(frames: contextFrames, embeddings: embeddings, field: field, horizon: request.horizon, options: request.options)
         }
         let predictions = rollout.map(\.prediction), predicted = rollout.map(\.pixels)
 
@@ -181,7 +182,7 @@ public struct PredictJob {
             let scores = try Self.writeContinuation(to: folder.file(Self.continuationName), clip: request.clip, rendering: rendering,
                                                     fps: fps, first: first, contextCount: contextCount, available: available,
                                                     keepOrientation: request.keepOrientation,
-                                                    field: pixelPredictor.rolloutField(frames: contextFrames), rollout: rollout)
+                                                    field: field, rollout: rollout)
             for (step, score) in scores.enumerated() {
                 (records[step].fullSizePSNR, records[step].copyLastFullSizePSNR) = (score.model, score.copyLast)
             }
